@@ -1,0 +1,40 @@
+# One entry point for people and CI. `make demo` and `make test` each build the
+# environment first, so both work on a fresh clone.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# pyenv reads .python-version (3.12); fall back to any python3.12 on PATH.
+PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 || echo python3)
+
+.PHONY: venv demo test test-all bench browser clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "consortsim needs Python 3.12+ (found %s)" % sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,dist,workshop]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/consortsim run scenarios/rural_rcorp.yaml --out out/demo
+
+# Debian's Chromium for the workshop-page tests (never `playwright install`).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: install Debian's chromium package to run the browser tests"; fi; }
+
+test: $(STAMP) browser
+	$(PY) -m pytest -m "not slow" -q
+
+test-all: $(STAMP) browser
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_model.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

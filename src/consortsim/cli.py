@@ -1,0 +1,51 @@
+"""The ``consortsim`` command: parse, call one library function, print.
+
+Each group of subcommands lives in its own module with a ``register(subparsers)``
+function; add a module to COMMAND_MODULES to add commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from consortsim.config import ConfigError
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "consortsim.cli_core",
+)
+
+
+class UsageError(Exception):
+    """A command-line mistake to report in one line with exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="consortsim",
+        description="Simulate whether a multi-agency opioid-response consortium survives.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point. Returns the exit status: 0 ok, 1 a check failed, 2 bad input."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ConfigError, UsageError) as exc:
+        print(f"consortsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("consortsim: interrupted; results already written are kept.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

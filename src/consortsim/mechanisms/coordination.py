@@ -1,0 +1,144 @@
+"""Coordination (MODEL.md process 3).
+
+Rule: while a coordinator is present and the position is funded (by a grant, the pooled
+fund or a backbone organisation), the consortium meets ``meetings_per_year`` times
+(seed 000 and seed 003: monthly meetings). Large consortiums meet in tables of at most
+``table_size`` members; the lead sits at every table. A member attends with probability
+equal to its engagement, lowered when its staff are stretched (seed 000: "not everyone has
+the time to commit"); a vacant leader seat sends nobody. Two members at the same meeting
+gain ``trust_gain`` of the distance to full personal trust, scaled by the facilitator's
+skill (seed 000: "a skilled facilitator"); calibrated so unacquainted members reach about
+0.7 in 10-14 months (seed 000: "a solid year"). The common agenda follows attendance
+(seed 003). One-to-one time goes to the least-engaged members (seed 000: "we have had to
+spend time individually"). Working ties above ``formalisation_threshold`` are written
+down at ``formalisation_rate`` a month, moving personal into institutional trust (seed 002
+MOUs). Personal trust decays every month and institutional trust much more slowly (Burt
+bridge decay as an upper bound, domain-evidence 2.3). An unfunded coordinator keeps going
+for ``unfunded_grace_months``; then the position ends (domain-evidence 2.6: the
+coordinator as a single point of failure).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from consortsim.state import MEMBER
+
+if TYPE_CHECKING:
+    from consortsim.model import ConsortiumModel
+
+MAX_MEETINGS_PER_MONTH = 2
+
+
+def meetings_this_month(month: int, per_year: int) -> int:
+    """How many meetings fall in ``month`` at ``per_year`` evenly spaced meetings."""
+    return min(MAX_MEETINGS_PER_MONTH, (month * per_year) // 12 - ((month - 1) * per_year) // 12)
+
+
+def _funding(model: ConsortiumModel, month: int) -> None:
+    c, cfg = model.consortium, model.config
+    cost = cfg.coordination.coordinator_monthly_cost
+    paid = cfg.coordination.external_backbone or c.coordinator_paid_by_grant >= cost - 1e-9
+    if not paid and c.position_open and c.pooled_fund >= cost:
+        c.pooled_fund -= cost
+        paid = True
+    c.coordinator_funded = paid
+    if c.dissolved:
+        return
+    if not paid and not c.position_open and c.grant_spend >= cost:
+        paid = True  # a new grant re-opens the position; it pays from next month
+    if paid:
+        c.unfunded_months = 0
+        if not c.position_open:
+            c.position_open = True
+            c.coordinator_vacancy_left = max(1, round(cfg.turnover.coordinator_vacancy_months))
+        return
+    c.unfunded_months += 1
+    if c.position_open and c.unfunded_months > cfg.coordination.unfunded_grace_months:
+        c.position_open = False
+        c.coordinator_present = False
+        model.log(month, "coordinator_position_ended", model.state.names[model.lead],
+                  "With no funding left, the coordinator position ended.")
+
+
+def _attendance(model: ConsortiumModel, u: np.ndarray) -> np.ndarray:
+    s, e = model.state, model.config.engagement
+    stretch = np.clip(2.0 - s.utilisation() / max(e.stretched_utilisation, 1e-9), 0.2, 1.0)
+    return (s.status == MEMBER) & s.leader_present & (u < s.engagement * stretch)
+
+
+def _meet(model: ConsortiumModel, attend: np.ndarray) -> None:
+    s, p = model.state, model.config.coordination
+    gain = p.trust_gain * (0.5 + 0.5 * model.config.consortium.coordinator_skill)
+    lead = model.lead
+    for table in np.unique(s.table[attend]):
+        idx = np.flatnonzero(attend & (s.table == table))
+        if lead not in idx:
+            idx = np.append(idx, lead)
+        if idx.size < 2:
+            continue
+        block = s.personal.block(idx, idx)
+        block += gain * (1.0 - block)
+        np.fill_diagonal(block, 0.0)
+        s.personal.set_block(idx, idx, block)
+    s.attended += attend
+
+
+def _formalise(model: ConsortiumModel) -> None:
+    s, p = model.state, model.config.coordination
+    if p.formalisation_rate <= 0:
+        return
+    members = np.flatnonzero(s.status == MEMBER)
+    for table in np.unique(s.table[members]):
+        idx = members[s.table[members] == table]
+        if model.lead not in idx:
+            idx = np.append(idx, model.lead)
+        pers = s.personal.block(idx, idx)
+        inst = s.institutional.block(idx, idx)
+        working = pers >= p.formalisation_threshold
+        inst += np.where(working, p.formalisation_rate * np.maximum(pers - inst, 0.0), 0.0)
+        s.institutional.set_block(idx, idx, inst)
+
+
+def _one_on_one(model: ConsortiumModel) -> None:
+    s, p = model.state, model.config.coordination
+    k = p.one_on_one_members
+    candidates = np.flatnonzero((s.status == MEMBER) & s.leader_present)
+    candidates = candidates[candidates != model.lead]
+    if k <= 0 or candidates.size == 0:
+        return
+    chosen = candidates[np.argsort(s.engagement[candidates], kind="stable")[:k]]
+    s.engagement[chosen] += p.one_on_one_gain * (1.0 - s.engagement[chosen])
+    lead = np.array([model.lead])
+    ties = s.personal.block(lead, chosen)
+    ties += p.one_on_one_gain * (1.0 - ties)
+    s.personal.set_block(lead, chosen, ties)
+    s.personal.set_block(chosen, lead, ties.T)
+    s.visited[chosen] = True
+
+
+def step(model: ConsortiumModel) -> None:
+    """Coordinator funding, meetings, one-to-one time, formalisation and trust decay."""
+    s, c, p = model.state, model.consortium, model.config.coordination
+    rng = model.streams["coordination"]
+    month = model.month
+    u = rng.random((MAX_MEETINGS_PER_MONTH, s.n))
+    s.attended[:] = 0.0
+    s.visited[:] = False
+    _funding(model, month)
+    s.personal.decay(p.trust_decay)
+    s.institutional.decay(p.institutional_decay)
+    c.meetings = 0
+    if c.dissolved or not (c.coordinator_present and c.coordinator_funded):
+        c.agenda *= 1.0 - p.agenda_rate / 4  # the agenda fades without meetings
+        return
+    for k in range(meetings_this_month(month, p.meetings_per_year)):
+        attend = _attendance(model, u[k])
+        _meet(model, attend)
+        share = attend[s.status == MEMBER].mean() if (s.status == MEMBER).any() else 0.0
+        c.agenda += p.agenda_rate * (share - c.agenda)
+        c.meetings += 1
+    _one_on_one(model)
+    _formalise(model)

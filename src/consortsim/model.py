@@ -1,0 +1,131 @@
+"""ConsortiumModel: the wiring. ``step()`` is one month, MODEL.md's processes in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from consortsim import mechanisms
+from consortsim.agents import Agency
+from consortsim.config import Scenario
+from consortsim.events import Event
+from consortsim.mechanisms import grants, turnover
+from consortsim.metrics import Recorder
+from consortsim.params import NEEDS, SECTORS
+from consortsim.rng import SeedLike, as_seed_sequence, make_streams
+from consortsim.state import MEMBER, build_state
+
+
+@dataclass
+class Consortium:
+    """Consortium-wide state: coordinator, agenda, money held in common, status."""
+
+    coordinator_present: bool
+    position_open: bool
+    coordinator_vacancy_left: int = 0
+    coordinator_funded: bool = True
+    coordinator_paid_by_grant: float = 0.0
+    unfunded_months: int = 0
+    agenda: float = 0.3
+    track_record: float = 0.3
+    meetings: int = 0
+    engaged: int = 0
+    idle_months: int = 0
+    dissolved: bool = False
+    dissolved_month: int | None = None
+    grant_end_month: int | None = None
+    grant_spend: float = 0.0
+    grant_sources: int = 0
+    pooled_fund: float = 0.0
+    last_application: int = -1000
+    awards: int = 0
+    bridge_used: bool = False
+    referrals_made: int = 0
+    referrals_completed: int = 0
+    mat_starts: float = 0.0
+    people_linked: int = 0
+
+
+class ConsortiumModel(mesa.Model):
+    """A consortium of agencies living through turnover, grant cycles and referrals.
+
+    Args:
+        config: a validated scenario (``load_scenario``).
+        seed: an int or a ``SeedSequence``; defaults to the scenario's seed.
+        months: the horizon to record; defaults to the scenario's.
+    """
+
+    def __init__(self, config: Scenario, seed: SeedLike | None = None,
+                 months: int | None = None) -> None:
+        self.seed_sequence = as_seed_sequence(config.seed if seed is None else seed)
+        self.streams = make_streams(self.seed_sequence)
+        super().__init__(rng=self.streams["mesa"])
+        self.config = config
+        self.months = config.months if months is None else months
+        self.state, self.lead = build_state(config, self.streams["init"])
+        self.sector_turnover = np.array([config.sector_value(s, "leader_turnover")
+                                         for s in SECTORS])
+        self._wire_referrals()
+        self.critical = self._critical_sectors()
+        self.consortium = Consortium(coordinator_present=config.consortium.coordinator,
+                                     position_open=True)
+        if not config.consortium.coordinator:
+            self.consortium.coordinator_vacancy_left = round(
+                config.turnover.coordinator_vacancy_months)
+        self.events: list[Event] = []
+        self.grants = grants.grant_plan(self)
+        self.agencies = [Agency(self, i) for i in range(self.state.n)]
+        self.recorder = Recorder(self.months)
+        self.recorder.record(self, 0)
+
+    def _wire_referrals(self) -> None:
+        s = self.state
+        self.senders = np.flatnonzero(s.entry_rate > 0)
+        self.receivers = [np.flatnonzero(s.offers[:, k]) for k in range(len(NEEDS))]
+        self.referral_union = np.unique(np.concatenate([self.senders, *self.receivers]))
+        self.union_pos = np.full(s.n, -1)
+        self.union_pos[self.referral_union] = np.arange(self.referral_union.size)
+        p = self.config.referrals
+        self.expected_referrals = float(s.entry_rate.sum() * p.demand_scale
+                                        * getattr(p, f"linkage_{p.handoff}"))
+
+    def _critical_sectors(self) -> np.ndarray:
+        named = self.config.consortium.critical_sectors
+        critical = np.zeros(len(SECTORS), dtype=bool)
+        if named:
+            critical[[SECTORS.index(s) for s in named]] = True
+        else:
+            critical[np.unique(self.state.sector[self.state.status == MEMBER])] = True
+        return critical
+
+    @property
+    def month(self) -> int:
+        """The month being simulated (1 = the first); 0 before the first step."""
+        return self.steps
+
+    def log(self, month: int, kind: str, agency: str, text: str, value: float = 0.0) -> None:
+        """Record an event."""
+        self.events.append(Event(month, kind, agency, text, float(value)))
+
+    def step(self) -> None:
+        """One month: the processes of MODEL.md in order, then the month's measurements."""
+        for mechanism in mechanisms.SCHEDULE:
+            mechanism.step(self)
+        if self.month <= self.months:
+            self.recorder.record(self, self.month)
+
+    def leader_leaves(self, index: int | str) -> None:
+        """Make an agency's leader (or the coordinator, ``"coordinator"``) leave now.
+
+        The vacancy length is the scenario's mean, so a workshop's departure costs the same
+        months in every panel it is compared in.
+        """
+        p = self.config.turnover
+        if index == "coordinator":
+            turnover.coordinator_departs(self, round(p.coordinator_vacancy_months), self.month,
+                                         manual=True)
+            return
+        i = index if isinstance(index, int) else self.state.names.index(index)
+        turnover.depart(self, i, round(p.vacancy_months), self.month, manual=True)
