@@ -121,9 +121,10 @@ class SolaraServer:
         try:
             wait_for_port(self.host, self.port, timeout, self.process)
             deadline = self.started_at + timeout
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxies
             while True:
                 try:
-                    with urllib.request.urlopen(self.url, timeout=10) as response:
+                    with opener.open(self.url, timeout=10) as response:
                         if response.status == 200:
                             break
                 except (urllib.error.URLError, OSError):
