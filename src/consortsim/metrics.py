@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from consortsim import kernels
 from consortsim.state import MEMBER
 
 if TYPE_CHECKING:
@@ -94,14 +95,9 @@ def measure(model: ConsortiumModel) -> tuple[float, ...]:
     coverage = float(critical[engaged_sectors].sum() / max(critical.sum(), 1))
     idx = np.flatnonzero(members)
     k = idx.size
-    if k >= 2:
-        pers = s.personal.block(idx, idx)
-        inst = s.institutional.block(idx, idx)
-        pairs = k * (k - 1)
-        density = float(((pers + inst - pers * inst) > 0.5).sum()) / pairs
-        trust_p, trust_i = float(pers.sum()) / pairs, float(inst.sum()) / pairs
-    else:
-        density = trust_p = trust_i = 0.0
+    trust_p, trust_i, density = kernels.pair_stats(s.personal.raw, s.personal.scale,
+                                                   s.institutional.raw, s.institutional.scale,
+                                                   idx)
     grant = c.grant_spend
     billing = float(s.billing_revenue.sum())
     other = float(s.other_revenue.sum())

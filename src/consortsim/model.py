@@ -84,9 +84,10 @@ class ConsortiumModel(mesa.Model):
         s = self.state
         self.senders = np.flatnonzero(s.entry_rate > 0)
         self.receivers = [np.flatnonzero(s.offers[:, k]) for k in range(len(NEEDS))]
-        self.referral_union = np.unique(np.concatenate([self.senders, *self.receivers]))
-        self.union_pos = np.full(s.n, -1)
-        self.union_pos[self.referral_union] = np.arange(self.referral_union.size)
+        sizes = [r.size for r in self.receivers]
+        self.recv_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.recv_idx = np.concatenate(self.receivers).astype(np.int64)
+        self.unserved_needs = np.array([size == 0 for size in sizes])
         p = self.config.referrals
         self.expected_referrals = float(s.entry_rate.sum() * p.demand_scale
                                         * getattr(p, f"linkage_{p.handoff}"))

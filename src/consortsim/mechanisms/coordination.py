@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from consortsim import kernels
 from consortsim.state import MEMBER
 
 if TYPE_CHECKING:
@@ -72,17 +73,9 @@ def _attendance(model: ConsortiumModel, u: np.ndarray) -> np.ndarray:
 def _meet(model: ConsortiumModel, attend: np.ndarray) -> None:
     s, p = model.state, model.config.coordination
     gain = p.trust_gain * (0.5 + 0.5 * model.config.consortium.coordinator_skill)
-    lead = model.lead
-    for table in np.unique(s.table[attend]):
-        idx = np.flatnonzero(attend & (s.table == table))
-        if lead not in idx:
-            idx = np.append(idx, lead)
-        if idx.size < 2:
-            continue
-        block = s.personal.block(idx, idx)
-        block += gain * (1.0 - block)
-        np.fill_diagonal(block, 0.0)
-        s.personal.set_block(idx, idx, block)
+    present = attend.copy()
+    present[model.lead] = True  # the coordinator sits at every table
+    kernels.meet(s.personal.raw, s.personal.scale, present, s.table, model.lead, gain)
     s.attended += attend
 
 
@@ -90,16 +83,9 @@ def _formalise(model: ConsortiumModel) -> None:
     s, p = model.state, model.config.coordination
     if p.formalisation_rate <= 0:
         return
-    members = np.flatnonzero(s.status == MEMBER)
-    for table in np.unique(s.table[members]):
-        idx = members[s.table[members] == table]
-        if model.lead not in idx:
-            idx = np.append(idx, model.lead)
-        pers = s.personal.block(idx, idx)
-        inst = s.institutional.block(idx, idx)
-        working = pers >= p.formalisation_threshold
-        inst += np.where(working, p.formalisation_rate * np.maximum(pers - inst, 0.0), 0.0)
-        s.institutional.set_block(idx, idx, inst)
+    kernels.formalise(s.personal.raw, s.personal.scale, s.institutional.raw,
+                      s.institutional.scale, np.flatnonzero(s.status == MEMBER), s.table,
+                      model.lead, p.formalisation_rate, p.formalisation_threshold)
 
 
 def _one_on_one(model: ConsortiumModel) -> None:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from consortsim.state import MEMBER, PROSPECT, effective_trust
+from consortsim import kernels
+from consortsim.state import MEMBER, PROSPECT
 
 if TYPE_CHECKING:
     from consortsim.model import ConsortiumModel
@@ -42,9 +43,8 @@ def step(model: ConsortiumModel) -> None:
     if prospects.size == 0 or c.dissolved or not c.coordinator_present:
         return
     members = np.flatnonzero(s.status == MEMBER)
-    ties = effective_trust(s.personal.block(prospects, members),
-                           s.institutional.block(prospects, members))
-    known = ties.max(axis=1) if members.size else np.zeros(prospects.size)
+    known = kernels.strongest_tie(s.personal.raw, s.personal.scale, s.institutional.raw,
+                                  s.institutional.scale, prospects, members)
     month = model.month
     event = (month * r.events_per_year) // 12 > ((month - 1) * r.events_per_year) // 12
     miss = ((1.0 - r.network_rate * known)

@@ -15,8 +15,11 @@ it by ``loss_ratio`` times as much (Zhu 2023: negative events weigh more). Linke
 with a MAT need start MAT where slots are free; people on MAT stop at ``mat_monthly_exit``
 (about 30% retained at 180 days). Completed services and people on MAT earn billing revenue
 at each agency's billable share (seed 000).
-Draws: arrivals are Poisson for every entry agency and need each month; routing and
-completion are multinomial and binomial draws on this stream only.
+Referrals are decided person by person in arrival order (``kernels.refer``), so a receiver
+that fills up turns later people away, and trust moves with each outcome.
+Draws: arrivals are Poisson for every entry agency and need; then two uniforms per person
+(route, linkage), so the number of draws depends on arrivals alone, not on trust or
+capacity: strategies compared on one seed see the same people arrive.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from consortsim import kernels
 from consortsim.params import NEEDS
-from consortsim.state import effective_trust
 
 if TYPE_CHECKING:
     from consortsim.model import ConsortiumModel
@@ -45,64 +48,6 @@ def need_shares(model: ConsortiumModel) -> np.ndarray:
     return np.array([mat, beh, max(0.0, 1.0 - mat - beh)])
 
 
-def _fit_capacity(done: np.ndarray, free: np.ndarray) -> np.ndarray:
-    """Cut each receiver's completions to its free capacity (largest senders keep most)."""
-    totals = done.sum(axis=0)
-    over = totals > free
-    if not over.any():
-        return done
-    cols = np.flatnonzero(over)
-    scaled = np.floor(done[:, cols] * (free[cols] / totals[cols]))
-    done = done.copy()
-    done[:, cols] = scaled
-    return done
-
-
-def _route(model: ConsortiumModel, rng: np.random.Generator, need: int, arrivals: np.ndarray,
-           free: np.ndarray, link: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Counts sent and completed on the senders x receivers block of one need."""
-    s, p = model.state, model.config.referrals
-    senders, receivers = model.senders, model.receivers[need]
-    trust = effective_trust(s.personal.block(senders, receivers),
-                            s.institutional.block(senders, receivers))
-    weight = (p.cold_weight + trust) * (s.capacity[receivers] > 0)
-    weight[senders[:, None] == receivers[None, :]] = 0.0  # nobody refers to itself
-    rows = weight.sum(axis=1, keepdims=True)
-    probs = np.divide(weight, rows, out=np.zeros_like(weight), where=rows > 0)
-    sendable = np.where(rows[:, 0] > 0, arrivals, 0)
-    sent = rng.multinomial(sendable, probs) if sendable.any() else np.zeros(weight.shape, int)
-    p_done = link * (p.trust_floor + (1.0 - p.trust_floor) * trust)
-    done = np.zeros_like(sent)
-    hit = sent > 0
-    done[hit] = rng.binomial(sent[hit], p_done[hit])
-    done = _fit_capacity(done, free[receivers])
-    return sent, done, arrivals - sendable
-
-
-def _update_trust(model: ConsortiumModel, done: np.ndarray, failed: np.ndarray) -> None:
-    s, p = model.state, model.config.referrals
-    union = model.referral_union
-    pos = model.union_pos
-    grid_done = np.zeros((union.size, union.size))
-    grid_fail = np.zeros((union.size, union.size))
-    for need, receivers in enumerate(model.receivers):
-        rows, cols = pos[model.senders][:, None], pos[receivers][None, :]
-        grid_done[rows, cols] += done[need]
-        grid_fail[rows, cols] += failed[need]
-    grid_done += grid_done.T
-    grid_fail += grid_fail.T
-    touched = (grid_done + grid_fail) > 0
-    if not touched.any():
-        return
-    block = s.personal.block(union, union)
-    gain, loss = p.trust_gain, min(1.0, p.trust_gain * p.loss_ratio)
-    updated = 1.0 - (1.0 - block) * (1.0 - gain) ** grid_done
-    updated *= (1.0 - loss) ** grid_fail
-    np.fill_diagonal(updated, 0.0)
-    s.personal.set_block(union, union, np.where(touched, updated, block))
-    s.completed_pairs[np.ix_(union, union)] += grid_done.astype(np.float32)
-
-
 def _mat(model: ConsortiumModel, mat_done_in: np.ndarray) -> None:
     s, p = model.state, model.config.referrals
     s.on_mat *= 1.0 - p.mat_monthly_exit
@@ -118,36 +63,23 @@ def step(model: ConsortiumModel) -> None:
     rng = model.streams["referrals"]
     rates = s.entry_rate[model.senders] * p.demand_scale
     arrivals = rng.poisson(np.outer(need_shares(model), rates))  # needs x senders
-    link = base_linkage(model)
+    people = int(arrivals.sum())
+    u_route, u_done = rng.random(people), rng.random(people)
+    unserved_needs = int(arrivals[model.unserved_needs].sum())
     free = np.maximum(s.capacity - s.base_load, 0.0)
-    s.referrals_in[:] = 0.0
-    s.completed_in[:] = 0.0
-    s.completed_out[:] = 0.0
-    mat_done_in = np.zeros(s.n)
-    done_all, failed_all = [], []
-    made = completed = unserved = 0
-    for need in range(len(NEEDS)):
-        receivers = model.receivers[need]
-        if receivers.size == 0:
-            unserved += int(arrivals[need].sum())
-            done_all.append(np.zeros((model.senders.size, 0)))
-            failed_all.append(np.zeros((model.senders.size, 0)))
-            continue
-        sent, done, left = _route(model, rng, need, arrivals[need], free, link)
-        unserved += int(left.sum())
-        free[receivers] -= done.sum(axis=0)
-        s.referrals_in[receivers] += sent.sum(axis=0)
-        s.completed_in[receivers] += done.sum(axis=0)
-        s.completed_out[model.senders] += done.sum(axis=1)
-        if NEEDS[need] == "mat":
-            mat_done_in[receivers] += done.sum(axis=0)
-        made += int(sent.sum())
-        completed += int(done.sum())
-        done_all.append(done)
-        failed_all.append(sent - done)
+    for name in ("referrals_in", "completed_in", "completed_out"):
+        getattr(s, name)[:] = 0.0
+    mat_in = np.zeros(s.n)
+    loss = min(1.0, p.trust_gain * p.loss_ratio)
+    made, completed, unserved = kernels.refer(
+        arrivals, model.senders, model.recv_ptr, model.recv_idx, s.personal.raw,
+        s.personal.scale, s.institutional.raw, s.institutional.scale, s.capacity, free,
+        p.cold_weight, base_linkage(model), p.trust_floor, p.trust_gain, loss, u_route, u_done,
+        s.referrals_in, s.completed_in, s.completed_out, mat_in, NEEDS.index("mat"),
+        s.completed_pairs)
+    unserved += unserved_needs
     community = int(rng.binomial(unserved, p.community_linkage)) if unserved else 0
-    _update_trust(model, done_all, failed_all)
-    _mat(model, mat_done_in)
+    _mat(model, mat_in)
     s.billing_revenue[:] = s.billing * (p.revenue_per_service * s.completed_in
                                         + p.mat_monthly_revenue * s.on_mat)
     c.referrals_made, c.referrals_completed = made, completed
