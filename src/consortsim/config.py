@@ -69,6 +69,14 @@ def _section_model(section: str, params: dict[str, Param]) -> type[BaseModel]:
 
 
 SECTION_MODELS: dict[str, type[BaseModel]] = {s: _section_model(s, p) for s, p in SECTIONS.items()}
+GrantCycleParams: Any = SECTION_MODELS["grant_cycle"]
+TurnoverParams: Any = SECTION_MODELS["turnover"]
+CoordinationParams: Any = SECTION_MODELS["coordination"]
+ReferralsParams: Any = SECTION_MODELS["referrals"]
+FundingParams: Any = SECTION_MODELS["funding"]
+EngagementParams: Any = SECTION_MODELS["engagement"]
+RecruitmentParams: Any = SECTION_MODELS["recruitment"]
+SustainParams: Any = SECTION_MODELS["sustain"]
 
 _sector_fields: dict[str, Any] = {
     name: (float | None, Field(None, ge=c.low, le=c.high, description=c.description))
@@ -152,14 +160,14 @@ class Scenario(_Frozen):
     synthetic: SyntheticSpec | None = None
     grants: tuple[GrantSpec, ...] = Field((), strict=False)
     sectors: dict[Sector, SectorOverride] = Field(default_factory=dict)  # type: ignore[valid-type]
-    grant_cycle: SECTION_MODELS["grant_cycle"] = SECTION_MODELS["grant_cycle"]()  # type: ignore[valid-type]
-    turnover: SECTION_MODELS["turnover"] = SECTION_MODELS["turnover"]()  # type: ignore[valid-type]
-    coordination: SECTION_MODELS["coordination"] = SECTION_MODELS["coordination"]()  # type: ignore[valid-type]
-    referrals: SECTION_MODELS["referrals"] = SECTION_MODELS["referrals"]()  # type: ignore[valid-type]
-    funding: SECTION_MODELS["funding"] = SECTION_MODELS["funding"]()  # type: ignore[valid-type]
-    engagement: SECTION_MODELS["engagement"] = SECTION_MODELS["engagement"]()  # type: ignore[valid-type]
-    recruitment: SECTION_MODELS["recruitment"] = SECTION_MODELS["recruitment"]()  # type: ignore[valid-type]
-    sustain: SECTION_MODELS["sustain"] = SECTION_MODELS["sustain"]()  # type: ignore[valid-type]
+    grant_cycle: GrantCycleParams = GrantCycleParams()
+    turnover: TurnoverParams = TurnoverParams()
+    coordination: CoordinationParams = CoordinationParams()
+    referrals: ReferralsParams = ReferralsParams()
+    funding: FundingParams = FundingParams()
+    engagement: EngagementParams = EngagementParams()
+    recruitment: RecruitmentParams = RecruitmentParams()
+    sustain: SustainParams = SustainParams()
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -296,25 +304,21 @@ def _validate(data: dict[str, Any], file: str | Path | None) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _first_error(exc, data, file) from None
+        raise _first_error(exc, file) from None
     except ValueError as exc:  # pragma: no cover - pydantic wraps validators
         raise ConfigError(file, "", "a consistent scenario", str(exc)) from None
 
 
-def _loc_path(loc: tuple[Any, ...], data: Any) -> str:
+def _loc_path(loc: tuple[Any, ...]) -> str:
+    """pydantic's error location as a dotted key path: ``agencies[2].leader.commitment``."""
     parts: list[str] = []
-    node = data
     for item in loc:
-        if isinstance(item, int):
-            parts[-1 if parts else 0:] = [f"{parts[-1] if parts else ''}[{item}]"]
-        elif item in ("function-after", "literal_error") or str(item).startswith(("function", "union")):
-            continue
-        else:
+        if isinstance(item, int) and parts:
+            parts[-1] = f"{parts[-1]}[{item}]"
+        elif isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif not str(item).startswith(("function", "union", "literal_error")):
             parts.append(str(item))
-        try:
-            node = node[item]
-        except (KeyError, IndexError, TypeError):
-            node = None
     return ".".join(parts)
 
 
@@ -336,10 +340,10 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return list(getattr(model, "model_fields", {})) if model is not None else []
 
 
-def _first_error(exc: ValidationError, data: dict[str, Any], file: str | Path | None) -> ConfigError:
+def _first_error(exc: ValidationError, file: str | Path | None) -> ConfigError:
     err = exc.errors(include_url=False)[0]
     loc = tuple(err["loc"])
-    path = _loc_path(loc, data)
+    path = _loc_path(loc)
     kind = err["type"]
     found = err.get("input")
     if kind == "extra_forbidden":

@@ -148,7 +148,7 @@ def plan_end(model: ConsortiumModel) -> int:
 
 def outcomes(model: ConsortiumModel) -> dict[str, float]:
     """Per-run outcomes, in OUTCOMES order."""
-    rec, c, s, cfg = model.recorder, model.consortium, model.state, model.config
+    rec, c, cfg = model.recorder, model.consortium, model.config
     horizon = model.months
     end = plan_end(model)
     critical_ok = rec.column("critical_coverage")[horizon] >= cfg.sustain.critical_share

@@ -43,7 +43,8 @@ def markdown() -> str:
         out.append(f"| `{r['path']}` | {r['default']} | {r['unit']} | {r['range']} | "
                    f"{r['evidence']} | {r['description']} | {r['source']} |")
     out += ["", "Per-sector parameters (`sectors.<sector>.<column>`):", "",
-            "| column | unit | range | evidence | description | source |", "|---|---|---|---|---|---|"]
+            "| column | unit | range | evidence | description | source |",
+            "|---|---|---|---|---|---|"]
     for name, c in SECTOR_COLUMNS.items():
         out.append(f"| `{name}` | {c.unit} | {_fmt(c.low)} - {_fmt(c.high)} | {c.evidence} | "
                    f"{c.description} | {c.source} |")

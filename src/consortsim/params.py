@@ -561,7 +561,7 @@ def lookup(path: str) -> Param | SectorColumn:
     parts = path.split(".")
     if len(parts) == 2 and parts[0] in SECTIONS and parts[1] in SECTIONS[parts[0]]:
         return SECTIONS[parts[0]][parts[1]]
-    if len(parts) == 3 and parts[0] == "sectors" and parts[1] in SECTOR_DEFAULTS:
-        if parts[2] in SECTOR_COLUMNS:
-            return SECTOR_COLUMNS[parts[2]]
+    if (len(parts) == 3 and parts[0] == "sectors" and parts[1] in SECTOR_DEFAULTS
+            and parts[2] in SECTOR_COLUMNS):
+        return SECTOR_COLUMNS[parts[2]]
     raise KeyError(path)

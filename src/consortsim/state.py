@@ -178,7 +178,9 @@ def _synthetic_specs(scenario: Scenario, rng: np.random.Generator) -> list[Agenc
 
 def agency_specs(scenario: Scenario, rng: np.random.Generator) -> list[AgencySpec]:
     """The scenario's agencies, generated from the seed for a synthetic scenario."""
-    return list(scenario.agencies) if scenario.synthetic is None else _synthetic_specs(scenario, rng)
+    if scenario.synthetic is None:
+        return list(scenario.agencies)
+    return _synthetic_specs(scenario, rng)
 
 
 def lead_index(scenario: Scenario, specs: list[AgencySpec]) -> int:
