@@ -61,6 +61,10 @@ def depart(model: ConsortiumModel, i: int, vacancy: int, month: int, manual: boo
             + (f", {broken} referral pathways broken." if broken else "."))
     model.log(month, "manual_departure" if manual else "leader_left", s.names[i], text,
               float(weakened))
+    if broken:
+        model.log(month, "pathways_broken", s.names[i],
+                  f"{broken} referral pathways through {s.names[i]} fell below working trust.",
+                  float(broken))
 
 
 def coordinator_departs(model: ConsortiumModel, vacancy: int, month: int,
