@@ -10,11 +10,16 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from consortsim.config import ConfigError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "consortsim.cli_core",
+    "consortsim.cli_experiments",
+    "consortsim.cli_sensitivity",
+    "consortsim.cli_validate",
+    "consortsim.cli_workshop",
 )
 
 
@@ -22,12 +27,20 @@ class UsageError(Exception):
     """A command-line mistake to report in one line with exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with mistakes reported in one line (``--help`` still shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"consortsim: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every registered subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="consortsim",
         description="Simulate whether a multi-agency opioid-response consortium survives.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser

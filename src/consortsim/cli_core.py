@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ def load_with_sets(path: str, sets: list[str] | None, strategies: list[str] | No
                    ) -> Scenario:
     """Load a scenario file and apply ``--set`` overrides and ``--strategy`` names."""
     scenario = load_scenario(path)
-    overrides = parse_sets(sets)
+    overrides = parse_sets(sets, source=f"{path} (--set)")
     if strategies:
         overrides["strategies"] = list(strategies)
     return with_overrides(scenario, overrides, source=f"{path} (--set)") if overrides else scenario
@@ -58,9 +60,21 @@ def write_run(result: Any, out: Path) -> dict[str, Path]:
         "versions": environment(),
         "config": result.scenario.to_dict(),
     }
-    files["run"].write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    files["run"].write_text(json.dumps(_finite(meta), indent=2, default=str,
+                                       allow_nan=False) + "\n")
     dashboard(result, files["dashboard"])
     return files
+
+
+def _finite(value: Any) -> Any:
+    """Strict JSON: NaN and infinities become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -83,7 +97,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             scenario = load_scenario(path)
         except ConfigError as exc:
-            print(f"consortsim: error: {exc}")
+            print(f"consortsim: error: {exc}", file=sys.stderr)
             failed += 1
             continue
         size = (len(scenario.agencies) if scenario.synthetic is None
@@ -107,12 +121,19 @@ def _nonneg_int(text: str) -> int:
     return value
 
 
+def _months(text: str) -> int:
+    value = _nonneg_int(text)
+    if not 1 <= value <= 600:
+        raise argparse.ArgumentTypeError(f"expected 1 to 600 months, found {value}")
+    return value
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add run, check and params."""
     p = sub.add_parser("run", help="run one scenario and write its results")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--seed", type=_nonneg_int, help="random seed (default: the scenario's)")
-    p.add_argument("--months", type=_nonneg_int, help="horizon in months")
+    p.add_argument("--months", type=_months, help="horizon in months (1-600)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a parameter, e.g. --set turnover.vacancy_months=2")
     p.add_argument("--strategy", action="append", metavar="NAME",

@@ -294,6 +294,9 @@ def _apply_strategies(data: dict[str, Any], file: str | Path | None) -> dict[str
 def _one_of(options: Any, found: Any) -> str:
     opts = sorted(str(o) for o in options)
     close = difflib.get_close_matches(str(found), opts, n=1)
+    if not close:  # a mangled start of a long key: 'amout' for 'amount_per_year'
+        heads = {o[:max(len(str(found)), 4)]: o for o in opts}
+        close = [heads[h] for h in difflib.get_close_matches(str(found), list(heads), n=1)]
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     shown = ", ".join(opts) if len(opts) <= 16 else ", ".join(opts[:16]) + ", ..."
     return f"one of {shown}{hint}"
@@ -317,31 +320,39 @@ def _loc_path(loc: tuple[Any, ...]) -> str:
             parts[-1] = f"{parts[-1]}[{item}]"
         elif isinstance(item, int):
             parts.append(f"[{item}]")
-        elif not str(item).startswith(("function", "union", "literal_error")):
+        elif item != "[key]" and not str(item).startswith(("function", "union", "literal")):
             parts.append(str(item))
     return ".".join(parts)
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed where an unknown key was found, for "did you mean"."""
     model: Any = Scenario
-    for item in loc[:-1]:
-        if isinstance(item, int) or model is None:
+    items = [i for i in loc[:-1] if not isinstance(i, int)]
+    skip_next = False
+    for item in items:
+        if skip_next:  # the key of a mapping of models, e.g. a sector name
+            skip_next = False
             continue
         field = getattr(model, "model_fields", {}).get(item)
         if field is None:
             return []
         ann = field.annotation
-        args = getattr(ann, "__args__", ())
-        candidates = [ann, *args]
-        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)),
-                     None)
-        if model is None and item == "sectors":
-            return list(SECTOR_COLUMNS)
-    return list(getattr(model, "model_fields", {})) if model is not None else []
+        candidates = [ann, *getattr(ann, "__args__", ())]
+        if getattr(ann, "__origin__", None) is dict:
+            candidates = list(getattr(ann, "__args__", ()))[1:]
+            skip_next = True
+        model = next((c for c in candidates
+                      if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if model is None:
+            return []
+    return list(getattr(model, "model_fields", {}))
 
 
 def _first_error(exc: ValidationError, file: str | Path | None) -> ConfigError:
-    err = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # An unknown key explains the other errors (a typo of a required key), so it goes first.
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(err["loc"])
     path = _loc_path(loc)
     kind = err["type"]
@@ -359,9 +370,11 @@ def _first_error(exc: ValidationError, file: str | Path | None) -> ConfigError:
         return ConfigError(file, where, expected, got or "something else")
     if kind == "literal_error":
         expected = str(err["msg"]).removeprefix("Input should be ")
-        if path.endswith("sector") or ".sector" in path or path.startswith("sectors"):
+        if f"'{SECTORS[0]}'" in expected:  # a sector name: list them with a suggestion
             expected = _one_of(SECTORS, found)
         return ConfigError(file, path, expected, repr(found))
+    if kind == "string_too_short":
+        return ConfigError(file, path, "a non-empty text", repr(found))
     expected = str(err["msg"]).removeprefix("Input should be ").removeprefix("Value error, ")
     return ConfigError(file, path, expected, f"{found!r}")
 

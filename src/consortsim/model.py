@@ -87,7 +87,6 @@ class ConsortiumModel(mesa.Model):
         sizes = [r.size for r in self.receivers]
         self.recv_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.recv_idx = np.concatenate(self.receivers).astype(np.int64)
-        self.unserved_needs = np.array([size == 0 for size in sizes])
         p = self.config.referrals
         self.expected_referrals = float(s.entry_rate.sum() * p.demand_scale
                                         * getattr(p, f"linkage_{p.handoff}"))

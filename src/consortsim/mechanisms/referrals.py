@@ -10,6 +10,9 @@ probability ``linkage(handoff)`` x (``trust_floor`` + (1 - ``trust_floor``) x tr
 (D'Onofrio 2015: 37% referral only, 50% facilitated, 74-78% ED-initiated buprenorphine),
 and fails when the receiver has no free capacity left this month. People whose need no
 agency offers link at the community rate (6-17% nationally, domain-evidence P6).
+People are referred to members and non-members alike: what membership buys is trust on
+the tie, not exclusivity (seed 004: before the partnership, staff "would call agencies
+just at random").
 A completed referral raises personal trust both ways by ``trust_gain``; a failed one lowers
 it by ``loss_ratio`` times as much (Zhu 2023: negative events weigh more). Linked people
 with a MAT need start MAT where slots are free; people on MAT stop at ``mat_monthly_exit``
@@ -65,7 +68,6 @@ def step(model: ConsortiumModel) -> None:
     arrivals = rng.poisson(np.outer(need_shares(model), rates))  # needs x senders
     people = int(arrivals.sum())
     u_route, u_done = rng.random(people), rng.random(people)
-    unserved_needs = int(arrivals[model.unserved_needs].sum())
     free = np.maximum(s.capacity - s.base_load, 0.0)
     for name in ("referrals_in", "completed_in", "completed_out"):
         getattr(s, name)[:] = 0.0
@@ -77,7 +79,6 @@ def step(model: ConsortiumModel) -> None:
         p.cold_weight, base_linkage(model), p.trust_floor, p.trust_gain, loss, u_route, u_done,
         s.referrals_in, s.completed_in, s.completed_out, mat_in, NEEDS.index("mat"),
         s.completed_pairs)
-    unserved += unserved_needs
     community = int(rng.binomial(unserved, p.community_linkage)) if unserved else 0
     _mat(model, mat_in)
     s.billing_revenue[:] = s.billing * (p.revenue_per_service * s.completed_in
