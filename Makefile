@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # pyenv reads .python-version (3.12); fall back to any python3.12 on PATH.
 PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 || echo python3)
 
-.PHONY: venv demo test test-all bench browser clean
+.PHONY: venv demo test test-all bench browser assets clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "consortsim needs Python 3.12+ (found %s)" % sys.version.split()[0]'
@@ -27,10 +27,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: install Debian's chromium package to run the browser tests"; fi; }
 
-test: $(STAMP) browser
+# The workshop page's browser files, from npm, so the page works offline.
+assets: $(STAMP)
+	$(PY) tools/fetch_solara_assets.py
+
+test: $(STAMP) browser assets
 	$(PY) -m pytest -m "not slow" -q
 
-test-all: $(STAMP) browser
+test-all: $(STAMP) browser assets
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
