@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -19,27 +18,7 @@ import pytest
 from consortsim.config import Scenario, with_overrides
 from consortsim.mechanisms import SCHEDULE
 from consortsim.model import ConsortiumModel
-from consortsim.params import SECTORS
-
-ROOT = Path(__file__).resolve().parents[1]
-
-SMALL: dict[str, Any] = {
-    "name": "Small test consortium",
-    "seed": 7,
-    "months": 36,
-    "consortium": {"lead": "Lead Clinic"},
-    "grants": [{"name": "Main grant", "start": 0, "months": 24, "amount_per_year": 240_000.0,
-                "to_members": 0.5}],
-    "agencies": [
-        {"name": "Lead Clinic", "sector": "primary_care", "capacity": 10.0},
-        {"name": "County ED", "sector": "emergency_department", "capacity": 10.0},
-        {"name": "MAT Clinic", "sector": "mat_clinic", "capacity": 10.0},
-        {"name": "Peer Centre", "sector": "peer_recovery", "capacity": 10.0},
-    ],
-    # No random departures: tests that need one make it happen with leader_leaves().
-    "sectors": {sector: {"leader_turnover": 0.0} for sector in SECTORS},
-    "turnover": {"coordinator_rate": 0.0},
-}
+from shared_data import ROOT, SMALL  # noqa: E402,F401  (re-exported for fixtures)
 
 
 def _make_scenario(overrides: dict[str, Any] | None = None,
