@@ -39,6 +39,7 @@ test-all: $(STAMP) browser assets
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py
+	$(PY) benchmarks/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
