@@ -283,10 +283,6 @@ def test_check_succeeds_when_every_file_is_valid(tmp_path, monkeypatch, capsys):
     assert len(capsys.readouterr().out.splitlines()) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cli_experiments, cli_sensitivity and cli_validate import pandas, consortsim.sensitivity "
-    "and consortsim.validation (mesa, scipy, numba) at module level, and build_parser imports "
-    "every command module: each command, even `check` or a one-line error, pays ~2.6 s CPU"))
 def test_building_the_parser_imports_no_heavy_modules():
     probe = ("import sys; from consortsim.cli import build_parser; build_parser(); "
              "print(sorted(m for m in ('mesa', 'pandas', 'scipy', 'matplotlib', 'numba') "

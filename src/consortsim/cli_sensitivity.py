@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from consortsim.sensitivity.report import label
-
 
 def _positive(text: str) -> int:
     try:
@@ -33,6 +31,8 @@ def _summary(outcome, out: Path) -> str:  # noqa: ANN001 - runner.Outcome
     from consortsim.sensitivity.pipeline import MAIN_INDEX
 
     res = outcome.results
+    from consortsim.sensitivity.report import label  # heavy: only when a command runs
+
     lines = [f"{outcome.runs:,} runs analysed in {outcome.seconds:,.0f} s"]
     for v in res.verdicts.itertuples():
         key = (res.indices["output"] == v.output) & (res.indices["statistic"] == v.statistic)
