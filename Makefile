@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # pyenv reads .python-version (3.12); fall back to any python3.12 on PATH.
 PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 || echo python3)
 
-.PHONY: venv demo test test-all bench browser assets clean
+.PHONY: venv demo test test-all bench browser assets validate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "consortsim needs Python 3.12+ (found %s)" % sys.version.split()[0]'
@@ -33,6 +33,11 @@ assets: $(STAMP)
 
 test: $(STAMP) browser assets
 	$(PY) -m pytest -m "not slow" -q
+	$(VENV)/bin/consortsim validate --replicates 100 --workers 2 --out out/validation-ci
+
+# The pattern suite in full (200 replicates per ensemble).
+validate: $(STAMP)
+	$(VENV)/bin/consortsim validate --workers 2 --out out/validation
 
 test-all: $(STAMP) browser assets
 	$(PY) -m pytest -q

@@ -9,7 +9,7 @@ KINDS: tuple[str, ...] = (
     "grant_started", "grant_ended", "award", "application_failed", "stream_lost",
     "funding_cliff", "bridge_funding", "leader_left", "leader_arrived", "coordinator_left",
     "coordinator_hired", "coordinator_position_ended", "member_joined", "member_left",
-    "dissolved", "manual_departure", "pathways_broken",
+    "dissolved", "manual_departure", "pathways_broken", "coordinator_absorbed",
 )
 
 

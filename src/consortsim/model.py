@@ -42,6 +42,7 @@ class Consortium:
     last_application: int = -1000
     awards: int = 0
     bridge_used: bool = False
+    lead_absorbed: bool = False
     referrals_made: int = 0
     referrals_completed: int = 0
     mat_starts: float = 0.0
@@ -76,6 +77,7 @@ class ConsortiumModel(mesa.Model):
                 config.turnover.coordinator_vacancy_months)
         self.events: list[Event] = []
         self.grants = grants.grant_plan(self)
+        self.initial_grants_end = max((g.start + g.months for g in config.grants), default=0)
         self.agencies = [Agency(self, i) for i in range(self.state.n)]
         self.recorder = Recorder(self.months)
         self.recorder.record(self, 0)

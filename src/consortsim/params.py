@@ -78,20 +78,23 @@ SECTIONS: dict[str, dict[str, Param]] = {
             "funding-environment assumption (domain-evidence 2.16)", "assumption",
             integer=True),
         "success_min": _p(
-            0.05, "probability", 0.0, 1.0,
+            0.0, "probability", 0.0, 1.0,
             "Odds of an award for a lead with no grant-writing capacity or track record.",
-            "no empirical award rates found (domain-evidence 7)", "assumption"),
+            "no empirical award rates found (domain-evidence 7)"
+            "; calibrated (docs/calibration.md)", "assumption"),
         "success_max": _p(
-            0.55, "probability", 0.0, 1.0,
+            0.85, "probability", 0.0, 1.0,
             "Odds of an award for an experienced, committed, well-resourced lead with a "
             "track record.",
             "domain-evidence 2.18: 0.2-0.6 per application; seed 001 "
-            "'capacity for continued grant-getting'", "assumption"),
+            "'capacity for continued grant-getting'; calibrated (docs/calibration.md)",
+            "assumption"),
         "vacancy_penalty": _p(
-            0.4, "multiplier", 0.0, 1.0,
+            0.45, "multiplier", 0.0, 1.0,
             "Factor on award odds while the lead's leader seat or coordinator is vacant "
             "or the new leader is ramping up.",
-            "seed 001 (delays from leadership turnover); domain-evidence 2.2", "assumption"),
+            "seed 001 (delays from leadership turnover); domain-evidence 2.2"
+            "; calibrated (docs/calibration.md)", "assumption"),
         "successor_amount_share": _p(
             0.5, "fraction", 0.0, 2.0,
             "Yearly amount of a successor award as a share of the first grant's.",
@@ -106,13 +109,14 @@ SECTIONS: dict[str, dict[str, Param]] = {
             "benefit, settlement) the lead cultivates; each renews yearly on its own draw.",
             "HCAP 3.9 vs 3.0 sources; seed 002 pillar 7", "government", integer=True),
         "stream_amount_share": _p(
-            0.12, "fraction", 0.0, 1.0,
+            0.2, "fraction", 0.0, 1.0,
             "Yearly amount of each diversified stream as a share of the first grant's.",
-            "seed 002 (several smaller streams)", "assumption"),
+            "seed 002 (several smaller streams); calibrated (docs/calibration.md)", "assumption"),
         "stream_renewal": _p(
-            0.75, "probability", 0.0, 1.0,
+            0.95, "probability", 0.0, 1.0,
             "Yearly renewal odds of each diversified stream.",
-            "nonprofit revenue diversification (domain-evidence 2.7)", "assumption"),
+            "nonprofit revenue diversification (domain-evidence 2.7)"
+            "; calibrated (docs/calibration.md)", "assumption"),
         "bridge_months": _p(
             0, "months", 0, 36,
             "Bridge funding after the last grant ends (0 = none), at bridge_share of its rate.",
@@ -141,9 +145,10 @@ SECTIONS: dict[str, dict[str, Param]] = {
             "Mean months a departed leader's seat stays vacant.",
             "executive searches 7-10 months, nurses >2 months (domain-evidence 2.2)", "grey"),
         "personal_retained": _p(
-            0.3, "fraction", 0.0, 1.0,
+            0.5, "fraction", 0.0, 1.0,
             "Share of personal trust on the agency's ties that survives its leader leaving.",
-            "domain-evidence 2.18: 0.1-0.5; seed 004 'resolving door'", "assumption"),
+            "domain-evidence 2.18: 0.1-0.5; seed 004 'resolving door'"
+            "; calibrated (docs/calibration.md)", "assumption"),
         "ramp_up_months": _p(
             9, "months", 0, 24,
             "Months a new leader needs before grant-getting and commitment are at full strength.",
@@ -184,20 +189,23 @@ SECTIONS: dict[str, dict[str, Param]] = {
             "PROSPER teams of 8-12; HCAP 22-40 members (domain-evidence 2.1)", "assumption",
             integer=True),
         "trust_gain": _p(
-            0.22, "/meeting", 0.0, 0.5,
+            0.44, "/meeting", 0.0, 0.5,
             "Personal trust gained by two members attending a meeting together "
             "(a share of the distance to full trust).",
-            "calibrated to 'a solid year' of trust building (seed 000); 0.05-0.25",
+            "calibrated to 'a solid year' of trust building (seed 000); 0.05-0.25"
+            "; calibrated (docs/calibration.md)",
             "assumption"),
         "trust_decay": _p(
-            0.02, "/month", 0.0, 0.2,
+            0.007, "/month", 0.0, 0.2,
             "Monthly decay of personal trust (maintained ties are topped up by contact).",
-            "Burt bridge decay gives an upper bound of 0.17 (domain-evidence 2.3)",
+            "Burt bridge decay gives an upper bound of 0.17 (domain-evidence 2.3)"
+            "; calibrated (docs/calibration.md)",
             "assumption"),
         "institutional_decay": _p(
-            0.005, "/month", 0.0, 0.05,
+            0.0005, "/month", 0.0, 0.05,
             "Monthly decay of institutional trust (agreements lapse slowly).",
-            "domain-evidence 2.3: 0.01-0.05 for embedded ties", "assumption"),
+            "domain-evidence 2.3: 0.01-0.05 for embedded ties"
+            "; calibrated (docs/calibration.md)", "assumption"),
         "agenda_rate": _p(
             0.1, "/meeting", 0.0, 1.0,
             "How fast the common agenda follows the share of members attending a meeting.",
@@ -231,6 +239,12 @@ SECTIONS: dict[str, dict[str, Param]] = {
             False, "switch", None, None,
             "The coordinator is funded from outside the grants (a backbone organisation).",
             "seed 003 backbone; domain-evidence S4", "seed"),
+        "absorb_rate": _p(
+            0.1, "/month", 0.0, 0.5,
+            "Monthly chance, at full commitment and infrastructure, that the lead takes the "
+            "funded coordinator post into its own budget after the initial grants.",
+            "HCAP 'discrete action steps'; CYDS paid staff after support; calibrated "
+            "(docs/calibration.md)", "assumption"),
         "unfunded_grace_months": _p(
             3, "months", 0, 24,
             "Months a coordinator keeps working unpaid-for before the position ends.",
@@ -274,23 +288,26 @@ SECTIONS: dict[str, dict[str, Param]] = {
             "Share of the base linkage reached between partners with no trust.",
             "domain-evidence 2.9: g(0)=0.6 [assumption]", "assumption"),
         "cold_weight": _p(
-            0.05, "weight", 0.0, 1.0,
+            0.2, "weight", 0.0, 1.0,
             "Routing weight of an agency nobody knows (a cold call).",
-            "seed 004 'I would call agencies just at random'", "assumption"),
+            "seed 004 'I would call agencies just at random'"
+            "; calibrated (docs/calibration.md)", "assumption"),
         "community_linkage": _p(
             0.10, "probability", 0.0, 1.0,
             "Linkage of people for whom no member offers the needed service.",
             "6-17% MOUD within 30 days after ED overdose (domain-evidence P6)",
             "peer-reviewed"),
         "trust_gain": _p(
-            0.03, "/referral", 0.0, 0.3,
+            0.025, "/referral", 0.0, 0.3,
             "Personal trust gained, both ways, by a completed referral.",
-            "Huxham & Vangen trust-building loop (small wins)", "assumption"),
+            "Huxham & Vangen trust-building loop (small wins)"
+            "; calibrated (docs/calibration.md)", "assumption"),
         "loss_ratio": _p(
-            2.0, "ratio", 1.0, 4.0,
+            1.5, "ratio", 1.0, 4.0,
             "Trust lost by a failed referral relative to trust_gain (negative events weigh "
             "more).",
-            "Zhu 2023 asymmetry direction; magnitude 1.5-3", "assumption"),
+            "Zhu 2023 asymmetry direction; magnitude 1.5-3"
+            "; calibrated (docs/calibration.md)", "assumption"),
         "mat_uptake": _p(
             0.6, "fraction", 0.0, 1.0,
             "Share of linked people with a MAT need who start MAT where slots are free.",

@@ -15,7 +15,11 @@ down at ``formalisation_rate`` a month, moving personal into institutional trust
 MOUs). Personal trust decays every month and institutional trust much more slowly (Burt
 bridge decay as an upper bound, domain-evidence 2.3). An unfunded coordinator keeps going
 for ``unfunded_grace_months``; then the position ends (domain-evidence 2.6: the
-coordinator as a single point of failure).
+coordinator as a single point of failure). After the initial grants, while the post is
+funded, the lead takes it into its own core budget with monthly probability
+``absorb_rate`` x the lead leader's commitment x the lead's infrastructure, after which it
+is paid as by a backbone: sustained coalitions move coordination into member or local
+budgets (HCAP "discrete action steps"; CYDS: two-thirds kept a paid staff person).
 """
 
 from __future__ import annotations
@@ -38,10 +42,24 @@ def meetings_this_month(month: int, per_year: int) -> int:
     return min(MAX_MEETINGS_PER_MONTH, (month * per_year) // 12 - ((month - 1) * per_year) // 12)
 
 
+def _absorb(model: ConsortiumModel, month: int, u: float) -> None:
+    """After the initial grants, a committed, well-run lead may take the post on for good."""
+    c, s, p = model.consortium, model.state, model.config.coordination
+    lead = model.lead
+    if (c.lead_absorbed or c.dissolved or not c.position_open or not c.coordinator_funded
+            or month <= model.initial_grants_end):
+        return
+    if u < p.absorb_rate * s.commitment[lead] * s.infrastructure[lead]:
+        c.lead_absorbed = True
+        model.log(month, "coordinator_absorbed", s.names[lead],
+                  f"{s.names[lead]} took the coordinator post into its own budget.")
+
+
 def _funding(model: ConsortiumModel, month: int) -> None:
     c, cfg = model.consortium, model.config
     cost = cfg.coordination.coordinator_monthly_cost
-    paid = cfg.coordination.external_backbone or c.coordinator_paid_by_grant >= cost - 1e-9
+    paid = (cfg.coordination.external_backbone or c.lead_absorbed
+            or c.coordinator_paid_by_grant >= cost - 1e-9)
     if not paid and c.position_open and c.pooled_fund >= cost:
         c.pooled_fund -= cost
         paid = True
@@ -111,9 +129,11 @@ def step(model: ConsortiumModel) -> None:
     rng = model.streams["coordination"]
     month = model.month
     u = rng.random((MAX_MEETINGS_PER_MONTH, s.n))
+    u_absorb = rng.random()
     s.attended[:] = 0.0
     s.visited[:] = False
     _funding(model, month)
+    _absorb(model, month, u_absorb)
     s.personal.decay(p.trust_decay)
     s.institutional.decay(p.institutional_decay)
     c.meetings = 0

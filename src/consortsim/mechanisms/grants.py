@@ -7,9 +7,9 @@ coordinator is paid first (unless a backbone organisation pays), ``to_members`` 
 member agencies in proportion to their capacity and engagement, and the rest to the lead.
 From ``apply_lead_months`` before the last grant ends the lead applies every
 ``application_interval_months``; an award is a draw whose odds rise with the lead leader's
-experience and commitment, the lead's infrastructure and the consortium's track record
-(seed 001: "capacity for continued grant-getting"), and fall while the lead's seat or the
-coordinator is vacant or the new leader is still ramping up. When the last grant ends with
+experience and commitment (multiplied), the lead's infrastructure and the
+consortium's track record (seed 001: "capacity for continued grant-getting"), and fall
+while the lead's seat or the coordinator is vacant or the new leader is still ramping up. When the last grant ends with
 no successor, the funding cliff hits (a bridge grant softens it if the scenario has one).
 Diversified streams renew yearly on their own draws (seed 002 pillar 7; HCAP 3.9 vs 3.0
 funding sources).
@@ -69,12 +69,18 @@ def grant_plan(model: ConsortiumModel) -> list[Grant]:
 
 
 def award_odds(model: ConsortiumModel) -> float:
-    """Odds that one application succeeds this month."""
+    """Odds that one application succeeds this month.
+
+    Leadership (the geometric mean of the lead leader's experience and commitment) and
+    readiness (infrastructure and track record) multiply: a weak leader is not rescued by a
+    strong track record, which is what lets leadership move survival (HCAP 48% to 84%,
+    domain-evidence P3; seed 001's weakly led site).
+    """
     s, c, p = model.state, model.consortium, model.config.grant_cycle
     lead = model.lead
-    score = (0.3 * s.experience[lead] + 0.25 * s.commitment[lead]
-             + 0.2 * s.infrastructure[lead] + 0.25 * c.track_record)
-    odds = p.success_min + (p.success_max - p.success_min) * float(np.clip(score, 0, 1))
+    leadership = float(np.sqrt(s.experience[lead] * s.commitment[lead]))
+    readiness = (0.4 + 0.6 * s.infrastructure[lead]) * (0.5 + 0.5 * c.track_record)
+    odds = p.success_min + (p.success_max - p.success_min) * leadership * readiness
     ramping = s.tenure[lead] < model.config.turnover.ramp_up_months
     if not s.leader_present[lead] or ramping or not c.coordinator_present:
         odds *= p.vacancy_penalty
