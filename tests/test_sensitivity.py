@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from shared_data import ROOT, SMALL
 from consortsim.cli import main
 from consortsim.config import ConfigError, Scenario, load_scenario, with_overrides
 from consortsim.params import assumption_paths
@@ -21,6 +20,7 @@ from consortsim.sensitivity import AnalysisError, load_spec, run_analysis
 from consortsim.sensitivity.factors import Factor, design_points, parse_factor
 from consortsim.sensitivity.runner import model_evaluator
 from consortsim.sensitivity.sampling import make_design
+from shared_data import ROOT, SMALL
 
 EXPERIMENTS = ROOT / "experiments"
 
