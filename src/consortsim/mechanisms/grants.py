@@ -9,8 +9,9 @@ From ``apply_lead_months`` before the last grant ends the lead applies every
 ``application_interval_months``; an award is a draw whose odds rise with the lead leader's
 experience and commitment (multiplied), the lead's infrastructure and the
 consortium's track record (seed 001: "capacity for continued grant-getting"), and fall
-while the lead's seat or the coordinator is vacant or the new leader is still ramping up. When the last grant ends with
-no successor, the funding cliff hits (a bridge grant softens it if the scenario has one).
+while the lead's seat or the coordinator is vacant or the new leader is still ramping up.
+When the last grant ends with no successor, the funding cliff hits (a bridge grant softens
+it if the scenario has one).
 Diversified streams renew yearly on their own draws (seed 002 pillar 7; HCAP 3.9 vs 3.0
 funding sources).
 """
