@@ -191,8 +191,12 @@ def assert_bad_input(status: int, stdout: str, stderr: str, *fragments: str) -> 
 def processes(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess[str]]]:
     """Every command of PROCESSES, each in its own folder, run side by side."""
 
+    # Folders are made here, not in the threads: mktemp is not thread-safe.
+    folders = {name: prepare(tmp_path_factory.mktemp(name), PROCESSES[name])
+               for name in PROCESSES}
+
     def run(name: str) -> tuple[Path, subprocess.CompletedProcess[str]]:
-        folder = prepare(tmp_path_factory.mktemp(name), PROCESSES[name])
+        folder = folders[name]
         return folder, subprocess.run([*consortsim_command(), *PROCESSES[name].args],
                                       cwd=folder, capture_output=True, text=True, timeout=600)
 

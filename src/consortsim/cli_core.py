@@ -121,6 +121,14 @@ def _nonneg_int(text: str) -> int:
     return value
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (workers, replicates, ports...)."""
+    value = _nonneg_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, found {value}")
+    return value
+
+
 def _months(text: str) -> int:
     value = _nonneg_int(text)
     if not 1 <= value <= 600:

@@ -14,19 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from consortsim.cli import UsageError
+from consortsim.cli_core import positive_int as _positive
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, found {value}")
-    return value
 
 
 def _scheduler(text: str) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from consortsim.cli import UsageError
 from consortsim.cli_core import parse_sets
+from consortsim.cli_core import positive_int as _positive
 
 if TYPE_CHECKING:
     from consortsim import validation
@@ -25,14 +26,6 @@ CI_REPLICATES = 100  # docs/validation.md: same verdicts as the full run, under 
 FULL_REPLICATES = 200
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive number, found {value}")
-    return value
 
 
 def _select(only: str | None) -> tuple[validation.Pattern, ...]:
