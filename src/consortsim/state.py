@@ -59,15 +59,6 @@ class TrustLayer:
         self.raw[:, i] *= factor
         self.raw[i, i] = 0.0
 
-    def pair_mean(self, mask: np.ndarray) -> float:
-        """Mean trust over distinct pairs of the agencies in ``mask``."""
-        k = int(mask.sum())
-        if k < 2:
-            return 0.0
-        m = mask.astype(np.float64)
-        total = float(m @ (self.raw @ m)) * self.scale
-        return total / (k * (k - 1))
-
 
 def effective_trust(personal: np.ndarray, institutional: np.ndarray) -> np.ndarray:
     """Trust a tie carries when either its people or its agreements carry it.
