@@ -200,3 +200,26 @@ def test_a_pooled_fund_pays_the_coordinator_after_the_grant(small_model, events)
     assert events(model, "coordinator_position_ended") == []
     assert model.consortium.pooled_fund == pytest.approx(0.0, abs=1e-6)
     assert np.all(model.recorder.column("meetings")[25:35] == 1)
+
+
+def test_a_committed_lead_absorbs_the_funded_coordinator_after_the_grants(small_model,
+                                                                          small_data, events):
+    small_data["agencies"][0]["infrastructure"] = 1.0
+    small_data["agencies"][0]["leader"] = {"commitment": 1.0}
+    settings = {**MONTHLY, "grant_cycle.success_min": 0.0, "grant_cycle.success_max": 0.0,
+                "grant_cycle.bridge_months": 0, "coordination.absorb_rate": 0.5}
+    model = small_model(settings, data=small_data)
+    model.run_for(24)
+    assert events(model, "coordinator_absorbed") == []  # never while the grant runs
+    model.consortium.pooled_fund = 3 * model.config.coordination.coordinator_monthly_cost
+    model.run_for(24)
+    [absorbed] = events(model, "coordinator_absorbed")
+    assert 24 < absorbed.month <= 27  # while the pool still pays the post
+    assert events(model, "coordinator_position_ended") == []
+    assert np.all(model.recorder.column("meetings")[25:] == 1)
+    never = small_model({**settings, "coordination.absorb_rate": 0.0}, data=small_data)
+    never.run_for(24)
+    never.consortium.pooled_fund = 3 * never.config.coordination.coordinator_monthly_cost
+    never.run_for(24)
+    assert events(never, "coordinator_absorbed") == []
+    assert len(events(never, "coordinator_position_ended")) == 1

@@ -195,3 +195,14 @@ def test_diversified_streams_renew_yearly_on_their_own_draws(grant_model, renewa
     assert months_of(model, "stream_lost") == lost_months
     spend = model.recorder.column("revenue_grant")
     assert (spend[30] > 0) == (renewal == 1.0)
+
+
+def test_award_odds_multiply_leadership_by_readiness(grant_model, small_data):
+    # A lead with no experience gets the floor however ready it is otherwise (P3, S1c).
+    odds = {"grant_cycle.success_min": 0.1, "grant_cycle.success_max": 0.9}
+    small_data["agencies"][0]["infrastructure"] = 1.0
+    for experience, expected in ((0.0, 0.1), (1.0, 0.9)):
+        small_data["agencies"][0]["leader"] = {"experience": experience, "commitment": 1.0}
+        model = grant_model(odds, data=small_data)
+        model.consortium.track_record = 1.0
+        assert award_odds(model) == pytest.approx(expected)

@@ -135,3 +135,19 @@ def test_coordinator_seat_is_refilled_after_the_vacancy(small_model, events):
     model.run_for(1)
     assert [e.month for e in events(model, "coordinator_hired")] == [5]
     assert model.consortium.coordinator_present
+
+
+def test_a_departure_logs_the_referral_pathways_it_breaks(small_model, events):
+    # Only ties that carried referrals count, and only when they fall below working trust.
+    model = small_model({"turnover.personal_retained": 0.3})
+    set_trust(model, personal=0.5, institutional=0.0)
+    model.state.completed_pairs[ED, [0, 2]] = 3.0  # two working referral pathways
+    model.state.completed_pairs[[0, 2], ED] = 3.0
+    model.leader_leaves("County ED")
+    [broken] = events(model, "pathways_broken")
+    assert broken.agency == "County ED" and broken.value == 2.0
+    formalised = small_model({"turnover.personal_retained": 0.3})
+    set_trust(formalised, personal=0.5, institutional=0.4)  # 0.15 personal + 0.4 held
+    formalised.state.completed_pairs[ED, [0, 2]] = 3.0
+    formalised.leader_leaves("County ED")
+    assert events(formalised, "pathways_broken") == []
