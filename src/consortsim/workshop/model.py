@@ -28,6 +28,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+from consortsim import kernels
 from consortsim.config import ConfigError, Scenario, load_scenario, with_overrides
 from consortsim.model import ConsortiumModel
 from consortsim.params import SECTORS, lookup
@@ -344,12 +345,15 @@ def panel_stats(model: ConsortiumModel) -> dict[str, float]:
     s, c = model.state, model.consortium
     members = s.status == MEMBER
     engaged = members & (s.engagement >= model.config.engagement.engaged_threshold)
+    personal, institutional, _ = kernels.pair_stats(
+        s.personal.raw, s.personal.scale, s.institutional.raw, s.institutional.scale,
+        np.flatnonzero(members))  # the same measure as the recorded trust metrics
     return {
         "month": float(model.month),
         "members": float(members.sum()),
         "engaged": float(engaged.sum()),
-        "trust_personal": s.personal.pair_mean(members),
-        "trust_institutional": s.institutional.pair_mean(members),
+        "trust_personal": personal,
+        "trust_institutional": institutional,
         "vacant": float((members & ~s.leader_present).sum()),
         "coordinator": float(c.coordinator_present),
         "people_linked": float(c.people_linked),
