@@ -221,24 +221,25 @@ def TrustPlot(model: WorkshopModel) -> None:
                     classes=["workshop-sub", "workshop-trust-now"])
 
 
+def _time_plot(model: WorkshopModel, kind: str) -> None:
+    """One live time plot (both panels' runs), redrawn after each step."""
+    update_counter.get()
+    figure = solara.use_memo(lambda: _time_figure(model, kind), [model])
+    png = use_png(lambda: figure.update(model.actual, model.baseline), model)
+    with solara.Column(gap="0px", classes=[f"workshop-{kind}"]):
+        _image(png)
+
+
 @solara.component
 def FlowPlot(model: WorkshopModel) -> None:
     """Referrals completed a month and members engaged."""
-    update_counter.get()
-    figure = solara.use_memo(lambda: _time_figure(model, "flow"), [model])
-    png = use_png(lambda: figure.update(model.actual, model.baseline), model)
-    with solara.Column(gap="0px", classes=["workshop-flow"]):
-        _image(png)
+    _time_plot(model, "flow")
 
 
 @solara.component
 def FundingPlot(model: WorkshopModel) -> None:
     """Consortium money a month by source, grant periods shaded."""
-    update_counter.get()
-    figure = solara.use_memo(lambda: _time_figure(model, "funding"), [model])
-    png = use_png(lambda: figure.update(model.actual, model.baseline), model)
-    with solara.Column(gap="0px", classes=["workshop-funding"]):
-        _image(png)
+    _time_plot(model, "funding")
 
 
 FEED_LIMIT = 80
