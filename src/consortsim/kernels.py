@@ -94,7 +94,7 @@ def strongest_tie(praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: flo
 @njit(cache=True)
 def refer(arrivals: np.ndarray, senders: np.ndarray, recv_ptr: np.ndarray,
           recv_idx: np.ndarray, praw: np.ndarray, pscale: float, iraw: np.ndarray,
-          iscale: float, capacity: np.ndarray, free: np.ndarray, cold: float, link: float,
+          iscale: float, capacity: np.ndarray, base_load: np.ndarray, cold: float, link: float,
           floor: float, gain: float, loss: float, u_route: np.ndarray, u_done: np.ndarray,
           referrals_in: np.ndarray, completed_in: np.ndarray, completed_out: np.ndarray,
           mat_in: np.ndarray, mat_need: int, pairs: np.ndarray) -> tuple[int, int, int]:
@@ -103,9 +103,16 @@ def refer(arrivals: np.ndarray, senders: np.ndarray, recv_ptr: np.ndarray,
     ``arrivals[need, s]`` people arrive at ``senders[s]``; the receivers of a need are
     ``recv_idx[recv_ptr[need]:recv_ptr[need + 1]]``. Person ``p`` uses ``u_route[p]`` to
     pick a receiver (weight ``cold`` + effective trust, zero for itself or no capacity)
-    and ``u_done[p]`` for linkage. A receiver with no free capacity left fails the person.
-    Returns (referrals made, completed, people with nobody to refer to).
+    and ``u_done[p]`` for linkage. A receiver with no free capacity (capacity beyond its
+    ``base_load``) left fails the person. The per-agency counters and ``mat_in`` are the
+    month's: they are reset first. Returns (referrals made, completed, people with nobody
+    to refer to).
     """
+    free = np.maximum(capacity - base_load, 0.0)
+    referrals_in[:] = 0.0
+    completed_in[:] = 0.0
+    completed_out[:] = 0.0
+    mat_in[:] = 0.0
     made = 0
     done = 0
     unserved = 0

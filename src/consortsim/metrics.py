@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from consortsim import kernels
 from consortsim.state import MEMBER
@@ -85,32 +86,57 @@ OUTCOMES: tuple[Metric, ...] = (
 OUTCOME_NAMES: tuple[str, ...] = tuple(m.name for m in OUTCOMES)
 
 
+@njit(cache=True)
+def _agency_totals(status: np.ndarray, engagement: np.ndarray, sector: np.ndarray,
+                   critical: np.ndarray, engaged_threshold: float, praw: np.ndarray,
+                   pscale: float, iraw: np.ndarray, iscale: float, capacity: np.ndarray,
+                   mat_ratio: np.ndarray, on_mat: np.ndarray, billing_revenue: np.ndarray,
+                   other_revenue: np.ndarray, reserves: np.ndarray,
+                   leader_present: np.ndarray, out: np.ndarray) -> None:
+    """Per-agency sums of a month into ``out``: members, engaged, coverage, trust (3),
+    MAT slots, on MAT, billing, other revenue, vacant seats, capacity, reserves."""
+    members = np.flatnonzero(status == MEMBER)
+    covered = np.zeros(critical.size, dtype=np.bool_)
+    engaged = vacant = 0
+    for i in members:
+        if engagement[i] >= engaged_threshold:
+            engaged += 1
+            covered[sector[i]] = True
+        if not leader_present[i]:
+            vacant += 1
+    n_critical = critical.sum()
+    out[0] = members.size
+    out[1] = engaged
+    out[2] = (critical & covered).sum() / max(n_critical, 1)
+    out[3], out[4], out[5] = kernels.pair_stats(praw, pscale, iraw, iscale, members)
+    out[6] = (capacity * mat_ratio).sum()
+    out[7] = on_mat.sum()
+    out[8] = billing_revenue.sum()
+    out[9] = other_revenue.sum()
+    out[10] = vacant
+    out[11] = capacity.sum()
+    out[12] = reserves.sum()
+
+
 def measure(model: ConsortiumModel) -> tuple[float, ...]:
     """Every monthly metric, in METRICS order."""
-    s, c, cfg = model.state, model.consortium, model.config
-    members = s.status == MEMBER
-    engaged_mask = members & (s.engagement >= cfg.engagement.engaged_threshold)
-    engaged_sectors = np.unique(s.sector[engaged_mask])
-    critical = model.critical
-    coverage = float(critical[engaged_sectors].sum() / max(critical.sum(), 1))
-    idx = np.flatnonzero(members)
-    k = idx.size
-    trust_p, trust_i, density = kernels.pair_stats(s.personal.raw, s.personal.scale,
-                                                   s.institutional.raw, s.institutional.scale,
-                                                   idx)
+    s, c = model.state, model.consortium
+    t = model.totals
+    _agency_totals(s.status, s.engagement, s.sector, model.critical,
+                   model.config.engagement.engaged_threshold, s.personal.raw, s.personal.scale,
+                   s.institutional.raw, s.institutional.scale, s.capacity, s.mat_ratio,
+                   s.on_mat, s.billing_revenue, s.other_revenue, s.reserves, s.leader_present,
+                   t)
     grant = c.grant_spend
-    billing = float(s.billing_revenue.sum())
-    other = float(s.other_revenue.sum())
+    billing, other = float(t[8]), float(t[9])
     total = grant + billing + other
     sources = c.grant_sources + (billing > 0) + (c.pooled_fund > 0)
     return (
-        float(k), float(engaged_mask.sum()), coverage, trust_p, trust_i, density,
-        float(c.referrals_made), float(c.referrals_completed), float(s.mat_slots().sum()),
-        float(s.on_mat.sum()), grant, billing, other, grant / total if total > 0 else 0.0,
-        float(sources), float((members & ~s.leader_present).sum()),
-        float(c.coordinator_present), float(c.meetings), float(s.capacity.sum()),
-        float(s.reserves.sum()), c.pooled_fund, float(c.people_linked),
-        float(not c.dissolved), c.agenda,
+        float(t[0]), float(t[1]), float(t[2]), float(t[3]), float(t[4]), float(t[5]),
+        float(c.referrals_made), float(c.referrals_completed), float(t[6]), float(t[7]),
+        grant, billing, other, grant / total if total > 0 else 0.0, float(sources),
+        float(t[10]), float(c.coordinator_present), float(c.meetings), float(t[11]),
+        float(t[12]), c.pooled_fund, float(c.people_linked), float(not c.dissolved), c.agenda,
     )
 
 

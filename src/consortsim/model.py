@@ -11,7 +11,7 @@ from consortsim import mechanisms
 from consortsim.agents import Agency
 from consortsim.config import Scenario
 from consortsim.events import Event
-from consortsim.mechanisms import grants, turnover
+from consortsim.mechanisms import grants, referrals, turnover
 from consortsim.metrics import Recorder
 from consortsim.params import NEEDS, SECTORS
 from consortsim.rng import SeedLike, as_seed_sequence, make_streams
@@ -68,6 +68,7 @@ class ConsortiumModel(mesa.Model):
         self.state, self.lead = build_state(config, self.streams["init"])
         self.sector_turnover = np.array([config.sector_value(s, "leader_turnover")
                                          for s in SECTORS])
+        self.sector_hazard = turnover.sector_hazards(self)
         self._wire_referrals()
         self.critical = self._critical_sectors()
         self.consortium = Consortium(coordinator_present=config.consortium.coordinator,
@@ -79,6 +80,7 @@ class ConsortiumModel(mesa.Model):
         self.grants = grants.grant_plan(self)
         self.initial_grants_end = max((g.start + g.months for g in config.grants), default=0)
         self.agencies = [Agency(self, i) for i in range(self.state.n)]
+        self.totals = np.zeros(13)  # scratch for metrics.measure
         self.recorder = Recorder(self.months)
         self.recorder.record(self, 0)
 
@@ -90,8 +92,10 @@ class ConsortiumModel(mesa.Model):
         self.recv_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.recv_idx = np.concatenate(self.receivers).astype(np.int64)
         p = self.config.referrals
+        self.base_linkage = referrals.base_linkage(self)
+        self.arrival_rates = referrals.arrival_rates(self)
         self.expected_referrals = float(s.entry_rate.sum() * p.demand_scale
-                                        * getattr(p, f"linkage_{p.handoff}"))
+                                        * self.base_linkage)
 
     def _critical_sectors(self) -> np.ndarray:
         named = self.config.consortium.critical_sectors

@@ -40,7 +40,7 @@ def simulate(scenario: Scenario, seed: SeedLike | None = None, months: int | Non
     """
     model = ConsortiumModel(scenario, seed=seed, months=months)
     model.run_for(model.months)
-    events = pd.DataFrame([e.to_dict() for e in model.events],
+    events = pd.DataFrame([(e.month, e.kind, e.agency, e.text, e.value) for e in model.events],
                           columns=["month", "kind", "agency", "text", "value"])
     return RunResult(scenario=scenario, seed=describe(model.seed_sequence), months=model.months,
                      outcomes=outcomes(model), timeseries=model.recorder.frame(), events=events,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from consortsim.config import AgencySpec, Leader, Scenario
 from consortsim.params import NEEDS, SECTORS
@@ -58,6 +59,13 @@ class TrustLayer:
         self.raw[i, :] *= factor
         self.raw[:, i] *= factor
         self.raw[i, i] = 0.0
+
+
+@njit(cache=True)
+def utilisation(base_load: np.ndarray, completed_in: np.ndarray,
+                capacity: np.ndarray) -> np.ndarray:
+    """How stretched each agency's staff are: caseload and referrals over capacity."""
+    return (base_load + completed_in) / np.maximum(capacity, 1e-9)
 
 
 def effective_trust(personal: np.ndarray, institutional: np.ndarray) -> np.ndarray:
@@ -135,7 +143,7 @@ class State:
 
     def utilisation(self) -> np.ndarray:
         """How stretched each agency's staff are: caseload and referrals over capacity."""
-        return (self.base_load + self.completed_in) / np.maximum(self.capacity, 1e-9)
+        return utilisation(self.base_load, self.completed_in, self.capacity)
 
 
 def _synthetic_specs(scenario: Scenario, rng: np.random.Generator) -> list[AgencySpec]:

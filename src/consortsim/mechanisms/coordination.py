@@ -27,9 +27,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from consortsim import kernels
-from consortsim.state import MEMBER
+from consortsim.state import MEMBER, utilisation
 
 if TYPE_CHECKING:
     from consortsim.model import ConsortiumModel
@@ -82,45 +83,46 @@ def _funding(model: ConsortiumModel, month: int) -> None:
                   "With no funding left, the coordinator position ended.")
 
 
-def _attendance(model: ConsortiumModel, u: np.ndarray) -> np.ndarray:
-    s, e = model.state, model.config.engagement
-    stretch = np.clip(2.0 - s.utilisation() / max(e.stretched_utilisation, 1e-9), 0.2, 1.0)
-    return (s.status == MEMBER) & s.leader_present & (u < s.engagement * stretch)
+@njit(cache=True)
+def _gather(meetings: int, u: np.ndarray, status: np.ndarray, leader_present: np.ndarray,
+            engagement: np.ndarray, base_load: np.ndarray, completed_in: np.ndarray,
+            capacity: np.ndarray, stretched: float, praw: np.ndarray, pscale: float,
+            iraw: np.ndarray, iscale: float, table: np.ndarray, lead: int, gain: float,
+            agenda: float, agenda_rate: float, attended: np.ndarray, visited: np.ndarray,
+            one_on_one: int, one_on_one_gain: float, formalisation_rate: float,
+            formalisation_threshold: float) -> float:
+    """The month's meetings, one-to-one visits and formalisation; returns the agenda.
 
-
-def _meet(model: ConsortiumModel, attend: np.ndarray) -> None:
-    s, p = model.state, model.config.coordination
-    gain = p.trust_gain * (0.5 + 0.5 * model.config.consortium.coordinator_skill)
-    present = attend.copy()
-    present[model.lead] = True  # the coordinator sits at every table
-    kernels.meet(s.personal.raw, s.personal.scale, present, s.table, model.lead, gain)
-    s.attended += attend
-
-
-def _formalise(model: ConsortiumModel) -> None:
-    s, p = model.state, model.config.coordination
-    if p.formalisation_rate <= 0:
-        return
-    kernels.formalise(s.personal.raw, s.personal.scale, s.institutional.raw,
-                      s.institutional.scale, np.flatnonzero(s.status == MEMBER), s.table,
-                      model.lead, p.formalisation_rate, p.formalisation_threshold)
-
-
-def _one_on_one(model: ConsortiumModel) -> None:
-    s, p = model.state, model.config.coordination
-    k = p.one_on_one_members
-    candidates = np.flatnonzero((s.status == MEMBER) & s.leader_present)
-    candidates = candidates[candidates != model.lead]
-    if k <= 0 or candidates.size == 0:
-        return
-    chosen = candidates[np.argsort(s.engagement[candidates], kind="stable")[:k]]
-    s.engagement[chosen] += p.one_on_one_gain * (1.0 - s.engagement[chosen])
-    lead = np.array([model.lead])
-    ties = s.personal.block(lead, chosen)
-    ties += p.one_on_one_gain * (1.0 - ties)
-    s.personal.set_block(lead, chosen, ties)
-    s.personal.set_block(chosen, lead, ties.T)
-    s.visited[chosen] = True
+    Attendance: a member with a leader in post attends with probability engagement x
+    stretch, where stretch falls from 1 to 0.2 as utilisation passes ``stretched``.
+    """
+    member = status == MEMBER
+    util = utilisation(base_load, completed_in, capacity)
+    stretch = np.minimum(np.maximum(2.0 - util / max(stretched, 1e-9), 0.2), 1.0)
+    n_members = member.sum()
+    for k in range(meetings):
+        attend = member & leader_present & (u[k] < engagement * stretch)
+        present = attend.copy()
+        present[lead] = True  # the coordinator sits at every table
+        kernels.meet(praw, pscale, present, table, lead, gain)
+        attended += attend
+        share = (attend & member).sum() / n_members if n_members else 0.0
+        agenda += agenda_rate * (share - agenda)
+    candidates = np.flatnonzero(member & leader_present)
+    candidates = candidates[candidates != lead]
+    if one_on_one > 0 and candidates.size:
+        order = np.argsort(engagement[candidates], kind="mergesort")
+        for i in candidates[order[:one_on_one]]:
+            engagement[i] += one_on_one_gain * (1.0 - engagement[i])
+            t = praw[lead, i] * pscale
+            t += one_on_one_gain * (1.0 - t)
+            praw[lead, i] = t / pscale
+            praw[i, lead] = t / pscale
+            visited[i] = True
+    if formalisation_rate > 0:
+        kernels.formalise(praw, pscale, iraw, iscale, np.flatnonzero(member), table, lead,
+                          formalisation_rate, formalisation_threshold)
+    return agenda
 
 
 def step(model: ConsortiumModel) -> None:
@@ -140,11 +142,11 @@ def step(model: ConsortiumModel) -> None:
     if c.dissolved or not (c.coordinator_present and c.coordinator_funded):
         c.agenda *= 1.0 - p.agenda_rate / 4  # the agenda fades without meetings
         return
-    for k in range(meetings_this_month(month, p.meetings_per_year)):
-        attend = _attendance(model, u[k])
-        _meet(model, attend)
-        share = attend[s.status == MEMBER].mean() if (s.status == MEMBER).any() else 0.0
-        c.agenda += p.agenda_rate * (share - c.agenda)
-        c.meetings += 1
-    _one_on_one(model)
-    _formalise(model)
+    c.meetings = meetings_this_month(month, p.meetings_per_year)
+    c.agenda = _gather(
+        c.meetings, u, s.status, s.leader_present, s.engagement, s.base_load,
+        s.completed_in, s.capacity, model.config.engagement.stretched_utilisation,
+        s.personal.raw, s.personal.scale, s.institutional.raw, s.institutional.scale, s.table,
+        model.lead, p.trust_gain * (0.5 + 0.5 * model.config.consortium.coordinator_skill),
+        c.agenda, p.agenda_rate, s.attended, s.visited, p.one_on_one_members,
+        p.one_on_one_gain, p.formalisation_rate, p.formalisation_threshold)

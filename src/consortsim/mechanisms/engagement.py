@@ -21,47 +21,84 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
-from consortsim.state import LEFT, MEMBER
+from consortsim.state import LEFT, MEMBER, utilisation
 
 if TYPE_CHECKING:
     from consortsim.model import ConsortiumModel
 
 
+@njit(cache=True)
+def _benefit(completed_in: np.ndarray, completed_out: np.ndarray, grant_revenue: np.ndarray,
+             costs: np.ndarray, belief: np.ndarray, attended: np.ndarray, visited: np.ndarray,
+             agenda: float, referral_norm: float, weights: np.ndarray) -> np.ndarray:
+    referrals = np.minimum(1.0, (completed_in + completed_out) / referral_norm)
+    funds = np.minimum(1.0, 4.0 * grant_revenue / np.maximum(costs, 1e-9))
+    alignment = (1.0 - belief) * (0.5 + 0.5 * agenda)
+    appreciation = np.minimum(1.0, attended + visited)
+    return (weights[0] * referrals + weights[1] * funds + weights[2] * alignment
+            + weights[3] * appreciation)
+
+
+@njit(cache=True)
+def _cost(base_load: np.ndarray, completed_in: np.ndarray, capacity: np.ndarray,
+          stretched: float, hours_cost: float, meetings: int) -> np.ndarray:
+    over = np.minimum(np.maximum(
+        (utilisation(base_load, completed_in, capacity) - stretched) / 0.2, 0.0), 2.0)
+    return hours_cost * meetings * over
+
+
+@njit(cache=True)
+def _adjust(status: np.ndarray, engagement: np.ndarray, low_months: np.ndarray,
+            target: np.ndarray, rate: float, exit_threshold: float, exit_months: int,
+            engaged_threshold: float, lead: int, leaving: np.ndarray) -> tuple[int, int]:
+    """Move engagement, count low months, let members leave; (leavers, engaged members)."""
+    gone = 0
+    engaged = 0
+    for i in range(status.size):
+        if status[i] != MEMBER:
+            low_months[i] = 0
+            continue
+        engagement[i] += rate * (min(max(target[i], 0.0), 1.0) - engagement[i])
+        if engagement[i] < exit_threshold:
+            low_months[i] += 1
+            if low_months[i] >= exit_months and i != lead:
+                status[i] = LEFT
+                leaving[gone] = i
+                gone += 1
+                continue
+        else:
+            low_months[i] = 0
+        if engagement[i] >= engaged_threshold:
+            engaged += 1
+    return gone, engaged
+
+
+def _weights(model: ConsortiumModel) -> np.ndarray:
+    e = model.config.engagement
+    return np.array([e.referral_weight, e.funds_weight, e.alignment_weight,
+                     e.appreciation_weight])
+
+
 def benefit(model: ConsortiumModel) -> np.ndarray:
     """Each agency's perceived benefit of membership this month, 0 to about 1."""
-    s, c, e = model.state, model.consortium, model.config.engagement
-    referrals = np.minimum(1.0, (s.completed_in + s.completed_out) / e.referral_norm)
-    funds = np.minimum(1.0, 4.0 * s.grant_revenue / np.maximum(s.costs, 1e-9))
-    alignment = (1.0 - s.belief) * (0.5 + 0.5 * c.agenda)
-    appreciation = np.minimum(1.0, s.attended + s.visited)
-    return (e.referral_weight * referrals + e.funds_weight * funds
-            + e.alignment_weight * alignment + e.appreciation_weight * appreciation)
+    s, e = model.state, model.config.engagement
+    return _benefit(s.completed_in, s.completed_out, s.grant_revenue, s.costs, s.belief,
+                    s.attended, s.visited, model.consortium.agenda, e.referral_norm,
+                    _weights(model))
 
 
 def cost(model: ConsortiumModel) -> np.ndarray:
     """Each agency's cost of taking part: meeting time when its staff are stretched."""
-    s, c = model.state, model.consortium
-    over = np.clip((s.utilisation() - model.config.engagement.stretched_utilisation) / 0.2, 0, 2)
-    return model.config.coordination.meeting_hours_cost * c.meetings * over
+    s = model.state
+    return _cost(s.base_load, s.completed_in, s.capacity,
+                 model.config.engagement.stretched_utilisation,
+                 model.config.coordination.meeting_hours_cost, model.consortium.meetings)
 
 
-def _exits(model: ConsortiumModel, month: int) -> None:
-    s, e = model.state, model.config.engagement
-    members = s.status == MEMBER
-    low = members & (s.engagement < e.exit_threshold)
-    s.low_months = np.where(low, s.low_months + 1, 0)
-    leaving = low & (s.low_months >= e.exit_months)
-    leaving[model.lead] = False
-    for i in np.flatnonzero(leaving):
-        s.status[i] = LEFT
-        model.log(month, "member_left", s.names[i],
-                  f"{s.names[i]} left the consortium: membership no longer paid off.")
-
-
-def _functioning(model: ConsortiumModel, month: int) -> None:
-    s, c, cfg = model.state, model.consortium, model.config
-    engaged = int(np.sum((s.status == MEMBER) & (s.engagement >= cfg.engagement.engaged_threshold)))
+def _functioning(model: ConsortiumModel, month: int, engaged: int) -> None:
+    c, cfg = model.consortium, model.config
     c.engaged = engaged
     working = (c.meetings > 0 or (c.position_open and c.coordinator_funded)) and (
         engaged >= cfg.sustain.min_engaged)
@@ -77,9 +114,13 @@ def _functioning(model: ConsortiumModel, month: int) -> None:
 def step(model: ConsortiumModel) -> None:
     """Engagement follows benefit minus cost; disengaged members leave."""
     s, e = model.state, model.config.engagement
-    members = s.status == MEMBER
-    target = np.clip(benefit(model) - cost(model), 0.0, 1.0)
-    s.engagement = np.where(members, s.engagement + e.adjust_rate * (target - s.engagement),
-                            s.engagement)
-    _exits(model, model.month)
-    _functioning(model, model.month)
+    month = model.month
+    target = benefit(model) - cost(model)
+    leaving = np.empty(s.n, dtype=np.int64)
+    gone, engaged = _adjust(s.status, s.engagement, s.low_months, target, e.adjust_rate,
+                            e.exit_threshold, e.exit_months, e.engaged_threshold, model.lead,
+                            leaving)
+    for i in leaving[:gone]:
+        model.log(month, "member_left", s.names[i],
+                  f"{s.names[i]} left the consortium: membership no longer paid off.")
+    _functioning(model, month, engaged)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from consortsim.state import MEMBER
 
@@ -29,25 +30,42 @@ if TYPE_CHECKING:
 SMOOTHING = 1.0 / 3.0  # revenue is smoothed over about a quarter
 
 
+@njit(cache=True)
+def _flows(status: np.ndarray, grant_revenue: np.ndarray, billing_revenue: np.ndarray,
+           other_revenue: np.ndarray, capacity: np.ndarray, costs: np.ndarray,
+           pooled_paid: np.ndarray, reserves: np.ndarray, revenue_smooth: np.ndarray,
+           billing: np.ndarray, billing_cap: np.ndarray, slot_cost: float,
+           pooled_share: float, runway: float, hiring_lag: float, cut_lag: float,
+           billing_growth: float, grow_billing: bool) -> float:
+    """The month's money and capacity, agency by agency; returns what the pool received."""
+    pooled_total = 0.0
+    for i in range(status.size):
+        member = status[i] == MEMBER
+        revenue = grant_revenue[i] + billing_revenue[i] + other_revenue[i]
+        costs[i] = capacity[i] * slot_cost
+        surplus = revenue - costs[i]
+        pooled = pooled_share * surplus if member and surplus > 0 else 0.0
+        pooled_paid[i] = pooled
+        pooled_total += pooled
+        reserves[i] += surplus - pooled
+        revenue_smooth[i] += SMOOTHING * (revenue - revenue_smooth[i])
+        supported = revenue_smooth[i] / slot_cost
+        if supported > capacity[i]:
+            target, lag = supported, hiring_lag
+        else:
+            deficit_target = (revenue_smooth[i] + max(reserves[i], 0.0) / runway) / slot_cost
+            target, lag = min(deficit_target, capacity[i]), cut_lag
+        capacity[i] = max(capacity[i] + (target - capacity[i]) / lag, 0.0)
+        if grow_billing and member:
+            billing[i] += billing_growth * (billing_cap[i] - billing[i])
+    return pooled_total
+
+
 def step(model: ConsortiumModel) -> None:
     """Revenue in, costs out, reserves move, capacity follows."""
-    s, c, f = model.state, model.consortium, model.config.funding
-    revenue = s.grant_revenue + s.billing_revenue + s.other_revenue
-    s.costs = s.capacity * f.slot_cost
-    surplus = revenue - s.costs
-    pooled = np.where((s.status == MEMBER) & (surplus > 0), f.pooled_share * surplus, 0.0)
-    s.pooled_paid = pooled
-    c.pooled_fund += float(pooled.sum())
-    s.reserves += surplus - pooled
-    s.revenue_smooth += SMOOTHING * (revenue - s.revenue_smooth)
-    supported = s.revenue_smooth / f.slot_cost
-    deficit_target = (s.revenue_smooth + np.maximum(s.reserves, 0.0)
-                      / f.reserve_runway_months) / f.slot_cost
-    grow = supported > s.capacity
-    target = np.where(grow, supported, np.minimum(deficit_target, s.capacity))
-    lag = np.where(grow, f.hiring_lag_months, f.cut_lag_months)
-    s.capacity += (target - s.capacity) / lag
-    np.maximum(s.capacity, 0.0, out=s.capacity)
-    if f.billing_ceiling > 0:
-        members = s.status == MEMBER
-        s.billing[members] += f.billing_growth * (s.billing_cap[members] - s.billing[members])
+    s, f = model.state, model.config.funding
+    model.consortium.pooled_fund += _flows(
+        s.status, s.grant_revenue, s.billing_revenue, s.other_revenue, s.capacity, s.costs,
+        s.pooled_paid, s.reserves, s.revenue_smooth, s.billing, s.billing_cap, f.slot_cost,
+        f.pooled_share, f.reserve_runway_months, f.hiring_lag_months, f.cut_lag_months,
+        f.billing_growth, f.billing_ceiling > 0)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from consortsim.state import MEMBER
 
@@ -168,16 +169,25 @@ def _pay(model: ConsortiumModel, month: int) -> None:
     c.grant_spend = spend
     c.coordinator_paid_by_grant = coordinator_cost
     c.grant_sources = sum(1 for g in model.grants if g.active(month))
-    s.grant_revenue[:] = 0.0
+    _share(s.status, s.capacity0, s.engagement, s.grant_revenue, spend, member_share,
+           coordinator_cost, model.lead)
+
+
+@njit(cache=True)
+def _share(status: np.ndarray, capacity0: np.ndarray, engagement: np.ndarray,
+           grant_revenue: np.ndarray, spend: float, member_share: float,
+           coordinator_cost: float, lead: int) -> None:
+    """Members' share by capacity x engagement; the lead keeps the rest bar the coordinator."""
+    grant_revenue[:] = 0.0
     if spend <= 0:
         return
-    weights = np.where(s.status == MEMBER, s.capacity0 * s.engagement, 0.0)
+    weights = np.where(status == MEMBER, capacity0 * engagement, 0.0)
     total = weights.sum()
     if total > 0:
-        s.grant_revenue += member_share * weights / total
+        grant_revenue += member_share * weights / total
     else:
         member_share = 0.0
-    s.grant_revenue[model.lead] += spend - member_share - coordinator_cost
+    grant_revenue[lead] += spend - member_share - coordinator_cost
 
 
 def step(model: ConsortiumModel) -> None:

@@ -30,12 +30,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from consortsim import kernels
 from consortsim.params import NEEDS
 
 if TYPE_CHECKING:
     from consortsim.model import ConsortiumModel
+
+MAT_NEED = NEEDS.index("mat")
 
 
 def base_linkage(model: ConsortiumModel) -> float:
@@ -51,38 +54,48 @@ def need_shares(model: ConsortiumModel) -> np.ndarray:
     return np.array([mat, beh, max(0.0, 1.0 - mat - beh)])
 
 
-def _mat(model: ConsortiumModel, mat_done_in: np.ndarray) -> None:
-    s, p = model.state, model.config.referrals
-    s.on_mat *= 1.0 - p.mat_monthly_exit
-    free_slots = np.maximum(s.mat_slots() - s.on_mat, 0.0)
-    starts = np.minimum(p.mat_uptake * mat_done_in, free_slots)
-    s.on_mat += starts
-    model.consortium.mat_starts = float(starts.sum())
+@njit(cache=True)
+def _settle(capacity: np.ndarray, mat_ratio: np.ndarray, on_mat: np.ndarray,
+            mat_in: np.ndarray, billing: np.ndarray, completed_in: np.ndarray,
+            billing_revenue: np.ndarray, mat_exit: float, uptake: float,
+            revenue_per_service: float, mat_revenue: float) -> float:
+    """People on MAT leave and start; billing revenue is earned. Returns MAT starts."""
+    started = 0.0
+    for i in range(on_mat.size):
+        on_mat[i] *= 1.0 - mat_exit
+        free_slots = max(capacity[i] * mat_ratio[i] - on_mat[i], 0.0)
+        starts = min(uptake * mat_in[i], free_slots)
+        on_mat[i] += starts
+        started += starts
+        billing_revenue[i] = billing[i] * (revenue_per_service * completed_in[i]
+                                           + mat_revenue * on_mat[i])
+    return started
+
+
+def arrival_rates(model: ConsortiumModel) -> np.ndarray:
+    """Expected arrivals a month by need (rows) and entry agency (columns)."""
+    rates = model.state.entry_rate[model.senders] * model.config.referrals.demand_scale
+    return np.outer(need_shares(model), rates)
 
 
 def step(model: ConsortiumModel) -> None:
     """Arrivals, routing, linkage, trust from referrals, MAT and billing revenue."""
     s, c, p = model.state, model.consortium, model.config.referrals
     rng = model.streams["referrals"]
-    rates = s.entry_rate[model.senders] * p.demand_scale
-    arrivals = rng.poisson(np.outer(need_shares(model), rates))  # needs x senders
+    arrivals = rng.poisson(model.arrival_rates)  # needs x senders
     people = int(arrivals.sum())
     u_route, u_done = rng.random(people), rng.random(people)
-    free = np.maximum(s.capacity - s.base_load, 0.0)
-    for name in ("referrals_in", "completed_in", "completed_out"):
-        getattr(s, name)[:] = 0.0
     mat_in = np.zeros(s.n)
-    loss = min(1.0, p.trust_gain * p.loss_ratio)
     made, completed, unserved = kernels.refer(
         arrivals, model.senders, model.recv_ptr, model.recv_idx, s.personal.raw,
-        s.personal.scale, s.institutional.raw, s.institutional.scale, s.capacity, free,
-        p.cold_weight, base_linkage(model), p.trust_floor, p.trust_gain, loss, u_route, u_done,
-        s.referrals_in, s.completed_in, s.completed_out, mat_in, NEEDS.index("mat"),
-        s.completed_pairs)
+        s.personal.scale, s.institutional.raw, s.institutional.scale, s.capacity, s.base_load,
+        p.cold_weight, model.base_linkage, p.trust_floor, p.trust_gain,
+        min(1.0, p.trust_gain * p.loss_ratio), u_route, u_done, s.referrals_in,
+        s.completed_in, s.completed_out, mat_in, MAT_NEED, s.completed_pairs)
     community = int(rng.binomial(unserved, p.community_linkage)) if unserved else 0
-    _mat(model, mat_in)
-    s.billing_revenue[:] = s.billing * (p.revenue_per_service * s.completed_in
-                                        + p.mat_monthly_revenue * s.on_mat)
+    c.mat_starts = _settle(s.capacity, s.mat_ratio, s.on_mat, mat_in, s.billing,
+                           s.completed_in, s.billing_revenue, p.mat_monthly_exit,
+                           p.mat_uptake, p.revenue_per_service, p.mat_monthly_revenue)
     c.referrals_made, c.referrals_completed = made, completed
     c.people_linked += completed + community
     c.track_record += 0.05 * (min(1.0, completed / max(model.expected_referrals, 1e-9))
