@@ -33,7 +33,7 @@ assets: $(STAMP)
 
 test: $(STAMP) browser assets
 	$(PY) -m pytest -m "not slow" -q
-	$(VENV)/bin/consortsim validate --replicates 100 --workers 2 --out out/validation-ci
+	$(VENV)/bin/consortsim validate --replicates 200 --workers 2 --out out/validation-ci
 
 # The pattern suite in full (200 replicates per ensemble).
 validate: $(STAMP)

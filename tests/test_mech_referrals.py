@@ -186,3 +186,17 @@ def test_arrivals_do_not_depend_on_trust_or_capacity(small_model):
     assert trusting.consortium.referrals_made == full.consortium.referrals_made
     assert (trusting.streams["referrals"].bit_generator.state
             == full.streams["referrals"].bit_generator.state)
+
+
+def test_arrivals_fall_in_each_need_and_entry_agency_in_proportion_to_its_rate():
+    from consortsim import kernels
+
+    rates = np.array([[2.0, 0.0, 1.0], [0.5, 0.0, 4.5]])  # needs x entry agencies
+    cumulative = np.cumsum(rates.ravel())
+    u = np.random.default_rng(3).random(200_000)
+    counts = kernels.arrivals(u, cumulative, 2)
+    assert counts.shape == (2, 3) and counts.sum() == u.size
+    assert counts[0, 1] == 0 and counts[1, 1] == 0  # a zero rate never receives anyone
+    np.testing.assert_allclose(counts / u.size, rates / rates.sum(), atol=0.004)
+    # The very top of the unit interval still lands in the last cell with a rate.
+    assert kernels.arrivals(np.array([1 - 2**-53]), np.array([1.0, 3.0, 3.0]), 1)[0, 1] == 1

@@ -151,3 +151,20 @@ def test_a_departure_logs_the_referral_pathways_it_breaks(small_model, events):
     formalised.state.completed_pairs[ED, [0, 2]] = 3.0
     formalised.leader_leaves("County ED")
     assert events(formalised, "pathways_broken") == []
+
+
+@pytest.mark.parametrize("mean", [0.0, 0.7, 4.0, 17.0])
+def test_vacancy_lengths_are_poisson_by_inverse_transform(mean):
+    # One uniform gives one Poisson draw: the value whose CDF interval holds the uniform.
+    from scipy.stats import poisson
+
+    from consortsim import kernels
+
+    u = np.random.default_rng(7).random(20_000)
+    draws = np.array([kernels.poisson_quantile(mean, x) for x in u])
+    assert draws.mean() == pytest.approx(mean, abs=0.05 + 0.02 * mean)
+    assert draws.var() == pytest.approx(mean, abs=0.1 + 0.05 * mean)
+    for k in range(int(mean) + 3 if mean > 0 else 0):
+        cdf = poisson.cdf(k, mean)
+        assert kernels.poisson_quantile(mean, max(cdf - 1e-9, 0.0)) <= k
+        assert kernels.poisson_quantile(mean, min(cdf + 1e-9, 1 - 1e-12)) > k

@@ -22,7 +22,7 @@ from consortsim.cli_core import positive_int as _positive
 if TYPE_CHECKING:
     from consortsim import validation
 
-CI_REPLICATES = 100  # docs/validation.md: same verdicts as the full run, under 2.5 min
+CI_REPLICATES = 200  # docs/validation.md: the full run, about a minute on two cores
 FULL_REPLICATES = 200
 
 

@@ -92,22 +92,62 @@ def strongest_tie(praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: flo
 
 
 @njit(cache=True)
-def refer(arrivals: np.ndarray, senders: np.ndarray, recv_ptr: np.ndarray,
+def poisson_quantile(mean: float, u: float) -> int:
+    """The Poisson(``mean``) value whose cumulative probability interval holds ``u``.
+
+    Inverse-transform sampling: one uniform gives one Poisson draw, so a draw can be kept
+    for when it is needed without shifting any other number (for means up to about 700).
+    """
+    if mean <= 0.0:
+        return 0
+    k = 0
+    term = np.exp(-mean)
+    cumulative = term
+    while u >= cumulative and term > 0.0:
+        k += 1
+        term *= mean / k
+        cumulative += term
+    return k
+
+
+@njit(cache=True)
+def arrivals(u_cell: np.ndarray, cumulative: np.ndarray, needs: int) -> np.ndarray:
+    """Place each arriving person at a (need, entry agency) cell in proportion to its rate.
+
+    ``cumulative`` is the running sum of the cells' rates (need-major); person ``p`` falls
+    in the cell whose interval holds ``u_cell[p]`` x the total. With a Poisson total this
+    gives independent Poisson arrivals per cell. Returns counts shaped (needs, senders).
+    """
+    cells = cumulative.size
+    counts = np.zeros(cells, dtype=np.int64)
+    total = cumulative[-1] if cells else 0.0
+    for p in range(u_cell.size):
+        k = min(np.searchsorted(cumulative, u_cell[p] * total, side="right"), cells - 1)
+        while k > 0 and cumulative[k] == cumulative[k - 1]:  # rounding at the very top
+            k -= 1
+        counts[k] += 1
+    return counts.reshape(needs, cells // needs)
+
+
+@njit(cache=True)
+def refer(u: np.ndarray, cumulative: np.ndarray, senders: np.ndarray, recv_ptr: np.ndarray,
           recv_idx: np.ndarray, praw: np.ndarray, pscale: float, iraw: np.ndarray,
           iscale: float, capacity: np.ndarray, base_load: np.ndarray, cold: float, link: float,
-          floor: float, gain: float, loss: float, u_route: np.ndarray, u_done: np.ndarray,
+          floor: float, gain: float, loss: float, community: float,
           referrals_in: np.ndarray, completed_in: np.ndarray, completed_out: np.ndarray,
           mat_in: np.ndarray, mat_need: int, pairs: np.ndarray) -> tuple[int, int, int]:
-    """Route every arriving person, decide linkage, update trust both ways.
+    """Place, route and link every person arriving this month; update trust both ways.
 
-    ``arrivals[need, s]`` people arrive at ``senders[s]``; the receivers of a need are
-    ``recv_idx[recv_ptr[need]:recv_ptr[need + 1]]``. Person ``p`` uses ``u_route[p]`` to
-    pick a receiver (weight ``cold`` + effective trust, zero for itself or no capacity)
-    and ``u_done[p]`` for linkage. A receiver with no free capacity (capacity beyond its
-    ``base_load``) left fails the person. The per-agency counters and ``mat_in`` are the
-    month's: they are reset first. Returns (referrals made, completed, people with nobody
-    to refer to).
+    Person ``p`` has three uniforms ``u[p]``: its cell (``arrivals``), its receiver and its
+    linkage. People are handled need by need and entry agency by entry agency. The
+    receivers of a need are ``recv_idx[recv_ptr[need]:recv_ptr[need + 1]]``; a receiver is
+    picked with weight ``cold`` + effective trust (zero for the sender itself or an agency
+    with no capacity). A receiver with no free capacity (capacity beyond its ``base_load``)
+    left fails the person. A person nobody can take links at the ``community`` rate. The
+    per-agency counters and ``mat_in`` are the month's: they are reset first.
+    Returns (referrals made, completed, people linked by the community route).
     """
+    counts = arrivals(u[:, 0], cumulative, recv_ptr.size - 1)
     free = np.maximum(capacity - base_load, 0.0)
     referrals_in[:] = 0.0
     completed_in[:] = 0.0
@@ -115,13 +155,13 @@ def refer(arrivals: np.ndarray, senders: np.ndarray, recv_ptr: np.ndarray,
     mat_in[:] = 0.0
     made = 0
     done = 0
-    unserved = 0
+    linked_elsewhere = 0
     person = 0
-    for need in range(arrivals.shape[0]):
+    for need in range(counts.shape[0]):
         lo, hi = recv_ptr[need], recv_ptr[need + 1]
         weights = np.zeros(hi - lo)
         for s_pos in range(senders.size):
-            count = arrivals[need, s_pos]
+            count = counts[need, s_pos]
             if count == 0:
                 continue
             s = senders[s_pos]
@@ -136,11 +176,13 @@ def refer(arrivals: np.ndarray, senders: np.ndarray, recv_ptr: np.ndarray,
                 weights[k - lo] = w
                 total += w
             for _ in range(count):
+                u_route, u_done = u[person, 1], u[person, 2]
+                person += 1
                 if total <= 0.0:
-                    unserved += 1
-                    person += 1
+                    if u_done < community:
+                        linked_elsewhere += 1
                     continue
-                target = u_route[person] * total
+                target = u_route * total
                 acc = 0.0
                 pick = hi - 1
                 for k in range(lo, hi):
@@ -154,7 +196,7 @@ def refer(arrivals: np.ndarray, senders: np.ndarray, recv_ptr: np.ndarray,
                 p = praw[s, r] * pscale
                 q = iraw[s, r] * iscale
                 trust = p + q - p * q
-                ok = free[r] >= 1.0 and u_done[person] < link * (floor + (1.0 - floor) * trust)
+                ok = free[r] >= 1.0 and u_done < link * (floor + (1.0 - floor) * trust)
                 if ok:
                     free[r] -= 1.0
                     done += 1
@@ -169,5 +211,4 @@ def refer(arrivals: np.ndarray, senders: np.ndarray, recv_ptr: np.ndarray,
                     p *= 1.0 - loss
                 praw[s, r] = p / pscale
                 praw[r, s] = p / pscale
-                person += 1
-    return made, done, unserved
+    return made, done, linked_elsewhere

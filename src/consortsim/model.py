@@ -93,7 +93,8 @@ class ConsortiumModel(mesa.Model):
         self.recv_idx = np.concatenate(self.receivers).astype(np.int64)
         p = self.config.referrals
         self.base_linkage = referrals.base_linkage(self)
-        self.arrival_rates = referrals.arrival_rates(self)
+        self.arrival_cumulative = np.cumsum(referrals.arrival_rates(self).ravel())
+        self.mat_in = np.zeros(s.n)  # scratch: MAT referrals completed this month
         self.expected_referrals = float(s.entry_rate.sum() * p.demand_scale
                                         * self.base_linkage)
 

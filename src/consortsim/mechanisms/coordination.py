@@ -130,8 +130,8 @@ def step(model: ConsortiumModel) -> None:
     s, c, p = model.state, model.consortium, model.config.coordination
     rng = model.streams["coordination"]
     month = model.month
-    u = rng.random((MAX_MEETINGS_PER_MONTH, s.n))
-    u_absorb = rng.random()
+    draws = rng.random(MAX_MEETINGS_PER_MONTH * s.n + 1)
+    u, u_absorb = draws[:-1].reshape(MAX_MEETINGS_PER_MONTH, s.n), draws[-1]
     s.attended[:] = 0.0
     s.visited[:] = False
     _funding(model, month)

@@ -194,9 +194,8 @@ def step(model: ConsortiumModel) -> None:
     """Grant schedules, applications, awards, the cliff, and this month's grant money."""
     month = model.month
     rng = model.streams["grants"]
-    u = rng.random()
-    stream_draws = rng.random(8)
-    _renew_streams(model, month, stream_draws)
-    _apply(model, month, u)
+    draws = rng.random(9)
+    _renew_streams(model, month, draws[1:])
+    _apply(model, month, draws[0])
     _cliff(model, month)
     _pay(model, month)

@@ -81,7 +81,7 @@ def step(model: ConsortiumModel) -> None:
     """Approach prospects and let some of them join."""
     s, c, r = model.state, model.consortium, model.config.recruitment
     rng = model.streams["recruitment"]
-    u_reach, u_accept = rng.random(s.n), rng.random(s.n)
+    u_reach, u_accept = rng.random((2, s.n))
     if c.dissolved or not c.coordinator_present:
         return
     month = model.month

@@ -20,8 +20,11 @@ with a MAT need start MAT where slots are free; people on MAT stop at ``mat_mont
 at each agency's billable share (seed 000).
 Referrals are decided person by person in arrival order (``kernels.refer``), so a receiver
 that fills up turns later people away, and trust moves with each outcome.
-Draws: arrivals are Poisson for every entry agency and need; then two uniforms per person
-(route, linkage), so the number of draws depends on arrivals alone, not on trust or
+Draws: the month's number of arrivals is one Poisson draw at the sum of every entry
+agency's rate; each person then has three uniforms: which entry agency and need (in
+proportion to their rates, which together make independent Poisson arrivals per agency
+and need), which receiver, and linkage. A person with no provider links at the community
+rate on that same linkage uniform. The draws depend on arrivals alone, not on trust or
 capacity: strategies compared on one seed see the same people arrive.
 """
 
@@ -82,18 +85,15 @@ def step(model: ConsortiumModel) -> None:
     """Arrivals, routing, linkage, trust from referrals, MAT and billing revenue."""
     s, c, p = model.state, model.consortium, model.config.referrals
     rng = model.streams["referrals"]
-    arrivals = rng.poisson(model.arrival_rates)  # needs x senders
-    people = int(arrivals.sum())
-    u_route, u_done = rng.random(people), rng.random(people)
-    mat_in = np.zeros(s.n)
-    made, completed, unserved = kernels.refer(
-        arrivals, model.senders, model.recv_ptr, model.recv_idx, s.personal.raw,
-        s.personal.scale, s.institutional.raw, s.institutional.scale, s.capacity, s.base_load,
-        p.cold_weight, model.base_linkage, p.trust_floor, p.trust_gain,
-        min(1.0, p.trust_gain * p.loss_ratio), u_route, u_done, s.referrals_in,
-        s.completed_in, s.completed_out, mat_in, MAT_NEED, s.completed_pairs)
-    community = int(rng.binomial(unserved, p.community_linkage)) if unserved else 0
-    c.mat_starts = _settle(s.capacity, s.mat_ratio, s.on_mat, mat_in, s.billing,
+    u = rng.random((rng.poisson(model.arrival_cumulative[-1]), 3))
+    made, completed, community = kernels.refer(
+        u, model.arrival_cumulative, model.senders, model.recv_ptr, model.recv_idx,
+        s.personal.raw, s.personal.scale, s.institutional.raw, s.institutional.scale,
+        s.capacity, s.base_load, p.cold_weight, model.base_linkage, p.trust_floor,
+        p.trust_gain, min(1.0, p.trust_gain * p.loss_ratio), p.community_linkage,
+        s.referrals_in, s.completed_in, s.completed_out, model.mat_in, MAT_NEED,
+        s.completed_pairs)
+    c.mat_starts = _settle(s.capacity, s.mat_ratio, s.on_mat, model.mat_in, s.billing,
                            s.completed_in, s.billing_revenue, p.mat_monthly_exit,
                            p.mat_uptake, p.revenue_per_service, p.mat_monthly_revenue)
     c.referrals_made, c.referrals_completed = made, completed

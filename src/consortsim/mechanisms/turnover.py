@@ -12,8 +12,9 @@ commitment and experience are drawn anew, and grant-getting waits ``ramp_up_mont
 The coordinator at the lead agency leaves with ``coordinator_rate`` a year; while the seat
 is vacant no meetings are held and nobody is recruited, and the lead's personal ties lose
 ``coordinator_trust_loss`` of their trust (seed 001: the site "rebuilding" after turnover).
-Draws: every month one uniform and one vacancy length per agency, whatever the state, so
-other mechanisms' numbers stay paired across strategies.
+Draws: every month four uniforms per agency (departure, vacancy length by inverse
+transform, the new leader's commitment and experience) and two for the coordinator,
+whatever the state, so every number stays paired across strategies.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from consortsim import kernels
 from consortsim.params import SECTORS, annual_to_monthly
 from consortsim.state import LEFT, utilisation
 
@@ -109,19 +111,22 @@ def _vacate(i: int, vacancy: int, praw: np.ndarray, pscale: float, iraw: np.ndar
 
 
 @njit(cache=True)
-def _departures(u: np.ndarray, hazard: np.ndarray, vacancy: np.ndarray, status: np.ndarray,
-                praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: float,
-                pairs: np.ndarray, retained: float, leader_present: np.ndarray,
-                vacancy_left: np.ndarray, tenure: np.ndarray) -> np.ndarray:
+def _departures(u: np.ndarray, hazard: np.ndarray, u_vacancy: np.ndarray,
+                vacancy_months: float, status: np.ndarray, praw: np.ndarray, pscale: float,
+                iraw: np.ndarray, iscale: float, pairs: np.ndarray, retained: float,
+                leader_present: np.ndarray, vacancy_left: np.ndarray,
+                tenure: np.ndarray) -> np.ndarray:
     """Every leader whose draw falls under the hazard leaves, in agency order.
 
-    Returns one row per departure: agency, ties weakened, pathways broken.
+    The seat stays vacant 1 + Poisson(``vacancy_months`` - 1) months. Returns one row per
+    departure: agency, ties weakened, pathways broken.
     """
     leaving = np.flatnonzero(leader_present & (status != LEFT) & (u < hazard))
     out = np.empty((leaving.size, 3), dtype=np.int64)
     for a in range(leaving.size):
         i = leaving[a]
-        weakened, broken = _vacate(i, vacancy[i], praw, pscale, iraw, iscale, pairs, retained,
+        vacancy = 1 + kernels.poisson_quantile(vacancy_months - 1.0, u_vacancy[i])
+        weakened, broken = _vacate(i, vacancy, praw, pscale, iraw, iscale, pairs, retained,
                                    leader_present, vacancy_left, tenure)
         out[a, 0], out[a, 1], out[a, 2] = i, weakened, broken
     return out
@@ -168,10 +173,12 @@ def coordinator_departs(model: ConsortiumModel, vacancy: int, month: int,
               f"{who} consortium coordinator left; meetings stop until a successor is hired.")
 
 
-def _coordinator(model: ConsortiumModel, month: int, u: float, vacancy: int) -> None:
+def _coordinator(model: ConsortiumModel, month: int, u: float, u_vacancy: float) -> None:
     c, p = model.consortium, model.config.turnover
     if c.coordinator_present:
         if u < annual_to_monthly(p.coordinator_rate):
+            vacancy = 1 + kernels.poisson_quantile(p.coordinator_vacancy_months - 1.0,
+                                                   u_vacancy)
             coordinator_departs(model, vacancy, month)
         return
     if c.position_open and c.coordinator_funded:
@@ -187,21 +194,18 @@ def step(model: ConsortiumModel) -> None:
     s, p = model.state, model.config.turnover
     rng = model.streams["turnover"]
     month = model.month
-    u = rng.random(s.n)
-    vacancy = rng.poisson(max(p.vacancy_months - 1.0, 0.0), s.n) + 1
-    u_commit, u_exp = rng.random(s.n), rng.random(s.n)
-    u_coord = rng.random()
-    coord_vacancy = int(rng.poisson(max(p.coordinator_vacancy_months - 1.0, 0.0))) + 1
+    u = rng.random(4 * s.n + 2)
+    u_leave, u_vacancy, u_commit, u_exp = u[:4 * s.n].reshape(4, s.n)
     for i in _seats(s.status, s.leader_present, s.vacancy_left, s.tenure, s.commitment,
                     s.experience, u_commit, u_exp, p.new_commitment_mean,
                     p.new_commitment_spread, p.new_experience_mean):
         if s.status[i] != LEFT:
             model.log(month, "leader_arrived", s.names[i],
                       f"A new leader started at {s.names[i]}.", s.commitment[i])
-    left = _departures(u, monthly_hazard(model), vacancy, s.status, s.personal.raw,
-                       s.personal.scale, s.institutional.raw, s.institutional.scale,
-                       s.completed_pairs, p.personal_retained, s.leader_present,
-                       s.vacancy_left, s.tenure)
+    left = _departures(u_leave, monthly_hazard(model), u_vacancy, p.vacancy_months,
+                       s.status, s.personal.raw, s.personal.scale, s.institutional.raw,
+                       s.institutional.scale, s.completed_pairs, p.personal_retained,
+                       s.leader_present, s.vacancy_left, s.tenure)
     for i, weakened, broken in left.tolist():
         _log_departure(model, i, weakened, broken, month, manual=False)
-    _coordinator(model, month, u_coord, coord_vacancy)
+    _coordinator(model, month, u[-2], u[-1])
