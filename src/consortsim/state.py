@@ -8,7 +8,7 @@ agreements hold.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
 from numba import njit
@@ -24,12 +24,25 @@ class TrustLayer:
 
     The true value is ``raw * scale``: decaying every pair multiplies ``scale`` alone, so a
     month's decay costs nothing however many agencies there are. Writes divide by
-    ``scale``; ``raw`` is renormalised before ``scale`` gets small.
+    ``scale``; ``raw`` is renormalised before ``scale`` gets small. A layer of a ``State``
+    shares its matrix and its scale (one cell of ``State.scales``) with the state, so
+    compiled kernels and Python see the same numbers.
     """
 
-    def __init__(self, values: np.ndarray) -> None:
-        self.raw = np.array(values, dtype=np.float64)
-        self.scale = 1.0
+    def __init__(self, values: np.ndarray, scales: np.ndarray | None = None,
+                 index: int = 0) -> None:
+        self.raw = values if scales is not None else np.array(values, dtype=np.float64)
+        self._scales = scales if scales is not None else np.ones(1)
+        self._index = index
+
+    @property
+    def scale(self) -> float:
+        """The common factor of every pair's trust."""
+        return float(self._scales[self._index])
+
+    @scale.setter
+    def scale(self, value: float) -> None:
+        self._scales[self._index] = value
 
     def decay(self, rate: float) -> None:
         """Every pair loses ``rate`` of its trust."""
@@ -77,55 +90,108 @@ def effective_trust(personal: np.ndarray, institutional: np.ndarray) -> np.ndarr
     return personal + institutional - personal * institutional
 
 
-@dataclass
-class State:
-    """Per-agency arrays and per-pair trust. Index ``i`` is one agency throughout."""
+class FloatField(IntEnum):
+    """Rows of ``State.floats``: one number per agency."""
 
-    names: list[str]
-    sector: np.ndarray            # int index into SECTORS
-    status: np.ndarray            # PROSPECT, MEMBER or LEFT
-    engagement: np.ndarray
-    low_months: np.ndarray        # months below the exit threshold
-    capacity: np.ndarray          # service slots a month
-    capacity0: np.ndarray
-    base_load: np.ndarray         # existing caseload (slots), fixed
-    mat_ratio: np.ndarray         # MAT slots per service slot
-    on_mat: np.ndarray            # people on MAT
-    reserves: np.ndarray          # USD
-    other_revenue: np.ndarray     # USD a month from the agency's core budget
-    revenue_smooth: np.ndarray    # USD a month, smoothed
-    billing: np.ndarray           # billable share
-    billing_cap: np.ndarray       # ceiling for billing growth
-    entry_rate: np.ndarray        # arrivals a month
-    belief: np.ndarray            # belief distance
-    infrastructure: np.ndarray
-    offers: np.ndarray            # bool [n, len(NEEDS)]
-    leader_present: np.ndarray
-    vacancy_left: np.ndarray      # months until a new leader arrives
-    tenure: np.ndarray            # months in post
-    commitment: np.ndarray
-    experience: np.ndarray
-    table: np.ndarray             # meeting group
-    personal: TrustLayer
-    institutional: TrustLayer
-    completed_pairs: np.ndarray   # completed referrals between each pair, both ways
+    ENGAGEMENT = 0
+    CAPACITY = 1          # service slots a month
+    CAPACITY0 = 2
+    BASE_LOAD = 3         # existing caseload (slots), fixed
+    MAT_RATIO = 4         # MAT slots per service slot
+    ON_MAT = 5            # people on MAT
+    RESERVES = 6          # USD
+    OTHER_REVENUE = 7     # USD a month from the agency's core budget
+    REVENUE_SMOOTH = 8    # USD a month, smoothed
+    BILLING = 9           # billable share
+    BILLING_CAP = 10      # ceiling for billing growth
+    ENTRY_RATE = 11       # arrivals a month
+    BELIEF = 12           # belief distance
+    INFRASTRUCTURE = 13
+    COMMITMENT = 14
+    EXPERIENCE = 15
     # Filled each month by the mechanisms and read by later ones in the same month.
-    grant_revenue: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    billing_revenue: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    pooled_paid: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    costs: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    referrals_in: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    completed_in: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    completed_out: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    attended: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    visited: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    GRANT_REVENUE = 16
+    BILLING_REVENUE = 17
+    POOLED_PAID = 18
+    COSTS = 19
+    REFERRALS_IN = 20
+    COMPLETED_IN = 21
+    COMPLETED_OUT = 22
+    ATTENDED = 23
 
-    def __post_init__(self) -> None:
-        n = len(self.names)
-        for name in ("grant_revenue", "billing_revenue", "pooled_paid", "costs",
-                     "referrals_in", "completed_in", "completed_out", "attended"):
-            setattr(self, name, np.zeros(n))
-        self.visited = np.zeros(n, dtype=bool)
+
+class IntField(IntEnum):
+    """Rows of ``State.ints``."""
+
+    SECTOR = 0            # index into SECTORS
+    STATUS = 1            # PROSPECT, MEMBER or LEFT
+    LOW_MONTHS = 2        # months below the exit threshold
+    VACANCY_LEFT = 3      # months until a new leader arrives
+    TENURE = 4            # months in post
+    TABLE = 5             # meeting group
+
+
+class FlagField(IntEnum):
+    """Rows of ``State.flags``."""
+
+    LEADER_PRESENT = 0
+    VISITED = 1
+
+
+def _row_property(block: str, index: int) -> property:
+    def get(self: State) -> np.ndarray:
+        return getattr(self, block)[index]
+
+    def put(self: State, value: np.ndarray) -> None:
+        getattr(self, block)[index] = value
+
+    return property(get, put, doc=f"One row of ``State.{block}`` (assigning copies in).")
+
+
+class State:
+    """Per-agency arrays and per-pair trust. Index ``i`` is one agency throughout.
+
+    Per-agency numbers live in three 2-D blocks, ``floats``, ``ints`` and ``flags`` (rows
+    named by ``FloatField``, ``IntField`` and ``FlagField``), so a compiled kernel takes a
+    month's state in a few arguments; ``state.capacity`` and the like are views of one row,
+    and assigning to them copies into the row. Trust is symmetric: a pair's personal trust
+    is what its people hold together, its institutional trust what their agreements hold.
+    """
+
+    def __init__(self, names: list[str], offers: np.ndarray, personal: np.ndarray,
+                 institutional: np.ndarray, **rows: np.ndarray) -> None:
+        n = len(names)
+        self.names = names
+        self.offers = offers  # bool [n, len(NEEDS)]
+        self.floats = np.zeros((len(FloatField), n))
+        self.ints = np.zeros((len(IntField), n), dtype=np.int64)
+        self.flags = np.zeros((len(FlagField), n), dtype=np.bool_)
+        self.scales = np.ones(2)  # personal, institutional
+        self.praw = np.array(personal, dtype=np.float64)
+        self.iraw = np.array(institutional, dtype=np.float64)
+        self.completed_pairs = np.zeros((n, n), dtype=np.float32)  # both ways
+        for name, values in rows.items():
+            setattr(self, name, values)
+
+    @property
+    def personal(self) -> TrustLayer:
+        """Personal trust, held by the people in post."""
+        return TrustLayer(self.praw, self.scales, 0)
+
+    @personal.setter
+    def personal(self, layer: TrustLayer) -> None:
+        self.praw[:] = layer.raw
+        self.scales[0] = layer.scale
+
+    @property
+    def institutional(self) -> TrustLayer:
+        """Institutional trust, held by written agreements."""
+        return TrustLayer(self.iraw, self.scales, 1)
+
+    @institutional.setter
+    def institutional(self, layer: TrustLayer) -> None:
+        self.iraw[:] = layer.raw
+        self.scales[1] = layer.scale
 
     @property
     def n(self) -> int:
@@ -146,6 +212,11 @@ class State:
         return utilisation(self.base_load, self.completed_in, self.capacity)
 
 
+for _block, _fields in (("floats", FloatField), ("ints", IntField), ("flags", FlagField)):
+    for _field in _fields:
+        setattr(State, _field.name.lower(), _row_property(_block, int(_field)))
+
+
 def _synthetic_specs(scenario: Scenario, rng: np.random.Generator) -> list[AgencySpec]:
     syn = scenario.synthetic
     assert syn is not None
@@ -162,16 +233,16 @@ def _synthetic_specs(scenario: Scenario, rng: np.random.Generator) -> list[Agenc
     tenure = rng.integers(0, 96, syn.agencies)
     counts: dict[str, int] = {}
     specs = []
-    for i in range(syn.agencies):
-        sector = sectors[picks[i]]
+    for pick, joined, slots, c, e, f, t in zip(picks.tolist(), member.tolist(),
+                                               np.round(cap, 1).tolist(), commit.tolist(),
+                                               exper.tolist(), infra.tolist(), tenure.tolist(),
+                                               strict=True):
+        sector = sectors[pick]
         counts[sector] = counts.get(sector, 0) + 1
         specs.append(AgencySpec(
             name=f"{sector.replace('_', ' ').title()} {counts[sector]}", sector=sector,
-            member=bool(member[i]), capacity=float(round(cap[i], 1)),
-            infrastructure=float(infra[i]),
-            leader=Leader(commitment=float(commit[i]), experience=float(exper[i]),
-                          tenure_months=int(tenure[i])),
-        ))
+            member=joined, capacity=slots, infrastructure=f,
+            leader=Leader(commitment=c, experience=e, tenure_months=t)))
     return specs
 
 
@@ -212,9 +283,14 @@ def build_state(scenario: Scenario, rng: np.random.Generator) -> tuple[State, in
     sector_ix = np.array([SECTORS.index(a.sector) for a in specs])
 
     def col(column: str, attr: str | None = None) -> np.ndarray:
-        return np.array([
-            (getattr(a, attr) if attr and getattr(a, attr) is not None
-             else scenario.sector_value(a.sector, column)) for a in specs], dtype=float)
+        by_sector = np.array([scenario.sector_value(sector, column) for sector in SECTORS])
+        values = by_sector[sector_ix]
+        if attr:
+            for i, a in enumerate(specs):
+                given = getattr(a, attr)
+                if given is not None:
+                    values[i] = given
+        return values
 
     capacity = np.array([a.capacity for a in specs], dtype=float)
     mat_ratio = col("mat_slot_ratio")
@@ -233,7 +309,7 @@ def build_state(scenario: Scenario, rng: np.random.Generator) -> tuple[State, in
     trust = _initial_trust(scenario, member, rng, lead)
     state = State(
         names=[a.name for a in specs], sector=sector_ix,
-        status=np.where(member, MEMBER, PROSPECT).astype(np.int8),
+        status=np.where(member, MEMBER, PROSPECT),
         engagement=np.where(member, [a.engagement for a in specs], 0.0),
         low_months=np.zeros(n, dtype=np.int64),
         capacity=capacity.copy(), capacity0=capacity.copy(),
@@ -251,10 +327,8 @@ def build_state(scenario: Scenario, rng: np.random.Generator) -> tuple[State, in
         tenure=np.array([a.leader.tenure_months for a in specs], dtype=np.int64),
         commitment=np.array([a.leader.commitment for a in specs]),
         experience=np.array([a.leader.experience for a in specs]),
-        table=table, personal=TrustLayer(trust),
-        institutional=TrustLayer(np.where(trust >= scenario.consortium.prior_trust,
-                                          0.5 * trust, 0.0)),
-        completed_pairs=np.zeros((n, n), dtype=np.float32),
+        table=table, personal=trust,
+        institutional=np.where(trust >= scenario.consortium.prior_trust, 0.5 * trust, 0.0),
     )
     state.on_mat = steady_mat_census(scenario, state)
     return state, lead
