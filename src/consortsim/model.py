@@ -2,51 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import mesa
 import numpy as np
 
 from consortsim import mechanisms
 from consortsim.agents import Agency
 from consortsim.config import Scenario
+from consortsim.consortium import Consortium
 from consortsim.events import Event
 from consortsim.mechanisms import grants, referrals, turnover
 from consortsim.metrics import Recorder
 from consortsim.params import NEEDS, SECTORS
 from consortsim.rng import SeedLike, as_seed_sequence, make_streams
 from consortsim.state import MEMBER, build_state
-
-
-@dataclass
-class Consortium:
-    """Consortium-wide state: coordinator, agenda, money held in common, status."""
-
-    coordinator_present: bool
-    position_open: bool
-    coordinator_vacancy_left: int = 0
-    coordinator_funded: bool = True
-    coordinator_paid_by_grant: float = 0.0
-    unfunded_months: int = 0
-    agenda: float = 0.3
-    track_record: float = 0.3
-    meetings: int = 0
-    engaged: int = 0
-    idle_months: int = 0
-    dissolved: bool = False
-    dissolved_month: int | None = None
-    grant_end_month: int | None = None
-    grant_spend: float = 0.0
-    grant_sources: int = 0
-    pooled_fund: float = 0.0
-    last_application: int = -1000
-    awards: int = 0
-    bridge_used: bool = False
-    lead_absorbed: bool = False
-    referrals_made: int = 0
-    referrals_completed: int = 0
-    mat_starts: float = 0.0
-    people_linked: int = 0
 
 
 class ConsortiumModel(mesa.Model):
