@@ -1,16 +1,46 @@
-"""Events are data: small frozen records logged by mechanisms, read by tests and views."""
+"""Events are data: small frozen records logged by mechanisms, read by tests and views.
+
+Compiled mechanisms cannot build text, so they ``emit`` a row of numbers into the model's
+event buffer (month, kind, agency and up to three numbers); after each step the model
+turns the rows into ``Event`` records, each with a plain-language sentence written by the
+mechanism that emitted it (its ``EVENT_TEXT``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from enum import IntEnum
 from typing import Any
 
-KINDS: tuple[str, ...] = (
-    "grant_started", "grant_ended", "award", "application_failed", "stream_lost",
-    "funding_cliff", "bridge_funding", "leader_left", "leader_arrived", "coordinator_left",
-    "coordinator_hired", "coordinator_position_ended", "member_joined", "member_left",
-    "dissolved", "manual_departure", "pathways_broken", "coordinator_absorbed",
-)
+import numpy as np
+from numba import njit
+
+
+class Kind(IntEnum):
+    """Event kinds; ``KINDS`` holds their names."""
+
+    GRANT_STARTED = 0
+    GRANT_ENDED = 1
+    AWARD = 2
+    APPLICATION_FAILED = 3
+    STREAM_LOST = 4
+    FUNDING_CLIFF = 5
+    BRIDGE_FUNDING = 6
+    LEADER_LEFT = 7
+    LEADER_ARRIVED = 8
+    COORDINATOR_LEFT = 9
+    COORDINATOR_HIRED = 10
+    COORDINATOR_POSITION_ENDED = 11
+    MEMBER_JOINED = 12
+    MEMBER_LEFT = 13
+    DISSOLVED = 14
+    MANUAL_DEPARTURE = 15
+    PATHWAYS_BROKEN = 16
+    COORDINATOR_ABSORBED = 17
+
+
+KINDS: tuple[str, ...] = tuple(kind.name.lower() for kind in Kind)
+NO_AGENCY = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +64,24 @@ class Event:
     def to_dict(self) -> dict[str, Any]:
         """A plain mapping for tables."""
         return asdict(self)
+
+
+class EventBuffer:
+    """Rows emitted by compiled code, waiting to become ``Event`` records."""
+
+    def __init__(self, rows: int) -> None:
+        self.ints = np.zeros((rows, 3), dtype=np.int64)   # month, kind, agency
+        self.numbers = np.zeros((rows, 3))                # value, a, b
+
+
+@njit(cache=True)
+def emit(ints: np.ndarray, numbers: np.ndarray, consortium: np.ndarray, month: int, kind: int,
+         agency: int, value: float = 0.0, a: float = 0.0, b: float = 0.0) -> None:
+    """Append one event row; ``consortium[0].event_count`` counts the rows in use."""
+    c = consortium[0]
+    k = c.event_count
+    if k >= ints.shape[0]:
+        raise RuntimeError("event buffer full")
+    ints[k, 0], ints[k, 1], ints[k, 2] = month, kind, agency
+    numbers[k, 0], numbers[k, 1], numbers[k, 2] = value, a, b
+    c.event_count = k + 1

@@ -9,8 +9,9 @@ from consortsim import mechanisms
 from consortsim.agents import Agency
 from consortsim.config import Scenario
 from consortsim.consortium import Consortium
-from consortsim.events import Event
-from consortsim.mechanisms import grants, referrals, turnover
+from consortsim.events import KINDS, NO_AGENCY, Event, EventBuffer
+from consortsim.kernel_params import kernel_params
+from consortsim.mechanisms import EVENT_TEXT, grants, referrals, turnover
 from consortsim.metrics import Recorder
 from consortsim.params import NEEDS, SECTORS
 from consortsim.rng import SeedLike, as_seed_sequence, make_streams
@@ -45,7 +46,9 @@ class ConsortiumModel(mesa.Model):
             self.consortium.coordinator_vacancy_left = round(
                 config.turnover.coordinator_vacancy_months)
         self.events: list[Event] = []
-        self.grants = grants.grant_plan(self)
+        self.event_buffer = EventBuffer(rows=6 * self.state.n + 64)
+        self.params = kernel_params(config)
+        self.grant_table = grants.grant_table(self)
         self.initial_grants_end = max((g.start + g.months for g in config.grants), default=0)
         self.agencies = [Agency(self, i) for i in range(self.state.n)]
         self.totals = np.zeros(13)  # scratch for metrics.measure
@@ -80,9 +83,29 @@ class ConsortiumModel(mesa.Model):
         """The month being simulated (1 = the first); 0 before the first step."""
         return self.steps
 
+    @property
+    def grants(self) -> list[grants.Grant]:
+        """The funding plan so far: the scenario's grants, streams, awards and bridges."""
+        return grants.grants_of(self)
+
     def log(self, month: int, kind: str, agency: str, text: str, value: float = 0.0) -> None:
         """Record an event."""
         self.events.append(Event(month, kind, agency, text, float(value)))
+
+    def flush_events(self) -> None:
+        """Turn the rows compiled code emitted into ``Event`` records, in emitted order."""
+        c = self.consortium.record[0]
+        count = int(c["event_count"])
+        if not count:
+            return
+        names = self.state.names
+        rows = self.event_buffer.ints[:count].tolist()
+        numbers = self.event_buffer.numbers[:count].tolist()
+        for (month, kind, agency), (value, a, b) in zip(rows, numbers, strict=True):
+            text = EVENT_TEXT[kind](self, agency, value, a, b)
+            self.events.append(Event(month, KINDS[kind], "" if agency == NO_AGENCY
+                                     else names[agency], text, value))
+        c["event_count"] = 0
 
     def step(self) -> None:
         """One month: the processes of MODEL.md in order, then the month's measurements."""

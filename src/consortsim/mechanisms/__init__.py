@@ -14,6 +14,9 @@ from consortsim.mechanisms import (
 )
 
 SCHEDULE = (grants, turnover, coordination, referrals, funding, engagement, recruitment)
+# Each event kind's sentence, from the module that emits it (see consortsim.events).
+EVENT_TEXT = {kind: text for module in SCHEDULE
+              for kind, text in getattr(module, "EVENT_TEXT", {}).items()}
 
-__all__ = ["SCHEDULE", "coordination", "engagement", "funding", "grants", "recruitment",
-           "referrals", "turnover"]
+__all__ = ["EVENT_TEXT", "SCHEDULE", "coordination", "engagement", "funding", "grants",
+           "recruitment", "referrals", "turnover"]
