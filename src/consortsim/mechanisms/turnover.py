@@ -25,13 +25,15 @@ import numpy as np
 from numba import njit
 
 from consortsim import kernels
+from consortsim.events import Kind, emit
 from consortsim.params import SECTORS, annual_to_monthly
-from consortsim.state import LEFT, utilisation
+from consortsim.state import LEFT, FlagField, FloatField, IntField, utilisation
 
 if TYPE_CHECKING:
     from consortsim.model import ConsortiumModel
 
 WEAK_TIE = 0.3  # effective trust below which a referral pathway counts as broken
+COORDINATOR = -1  # ``depart``'s index for the coordinator
 
 
 def sector_hazards(model: ConsortiumModel) -> np.ndarray:
@@ -41,53 +43,58 @@ def sector_hazards(model: ConsortiumModel) -> np.ndarray:
 
 
 @njit(cache=True)
-def _hazard(base: np.ndarray, sector: np.ndarray, base_load: np.ndarray,
-            completed_in: np.ndarray, capacity: np.ndarray, reserves: np.ndarray,
-            slot_cost: float, burnout_gain: float, stress_gain: float) -> np.ndarray:
-    stretched = np.maximum(0.0, utilisation(base_load, completed_in, capacity) - 0.9)
-    stressed = reserves < capacity * slot_cost
-    return np.minimum(1.0, base[sector] * (1.0 + burnout_gain * stretched)
-                      * (1.0 + stress_gain * stressed))
+def _hazard(floats: np.ndarray, ints: np.ndarray, params: np.ndarray,
+            sector_hazard: np.ndarray) -> np.ndarray:
+    p = params[0]
+    capacity = floats[FloatField.CAPACITY]
+    util = utilisation(floats[FloatField.BASE_LOAD], floats[FloatField.COMPLETED_IN], capacity)
+    stretched = np.maximum(0.0, util - 0.9)
+    stressed = floats[FloatField.RESERVES] < capacity * p.funding_slot_cost
+    return np.minimum(1.0, sector_hazard[ints[IntField.SECTOR]]
+                      * (1.0 + p.turnover_burnout_gain * stretched)
+                      * (1.0 + p.turnover_funding_stress_gain * stressed))
 
 
 def monthly_hazard(model: ConsortiumModel) -> np.ndarray:
     """Each agency's chance that its leader leaves this month."""
-    s, p = model.state, model.config.turnover
-    return _hazard(model.sector_hazard, s.sector, s.base_load, s.completed_in, s.capacity,
-                   s.reserves, model.config.funding.slot_cost, p.burnout_gain,
-                   p.funding_stress_gain)
+    s = model.state
+    return _hazard(s.floats, s.ints, model.params, model.sector_hazard)
 
 
 @njit(cache=True)
-def _seats(status: np.ndarray, leader_present: np.ndarray, vacancy_left: np.ndarray,
-           tenure: np.ndarray, commitment: np.ndarray, experience: np.ndarray,
-           u_commit: np.ndarray, u_exp: np.ndarray, commitment_mean: float,
-           commitment_spread: float, experience_mean: float) -> np.ndarray:
-    """Tenure grows, vacancies count down, new leaders arrive; returns the arrivals."""
-    arrived = np.empty(status.size, dtype=np.int64)
-    k = 0
-    for i in range(status.size):
-        if leader_present[i]:
+def _seats(month: int, u_commit: np.ndarray, u_exp: np.ndarray, floats: np.ndarray,
+           ints: np.ndarray, flags: np.ndarray, consortium: np.ndarray, params: np.ndarray,
+           ev_ints: np.ndarray, ev_numbers: np.ndarray) -> None:
+    """Tenure grows, vacancies count down, new leaders arrive."""
+    p = params[0]
+    present = flags[FlagField.LEADER_PRESENT]
+    tenure, vacancy_left = ints[IntField.TENURE], ints[IntField.VACANCY_LEFT]
+    commitment, experience = floats[FloatField.COMMITMENT], floats[FloatField.EXPERIENCE]
+    for i in range(present.size):
+        if present[i]:
             tenure[i] += 1
             continue
         vacancy_left[i] -= 1
         if vacancy_left[i] <= 0:
-            leader_present[i] = True
-            commitment[i] = min(max(commitment_mean
-                                    + commitment_spread * (2 * u_commit[i] - 1), 0.0), 1.0)
-            experience[i] = min(max(experience_mean + 0.2 * (2 * u_exp[i] - 1), 0.0), 1.0)
-            arrived[k] = i
-            k += 1
-    return arrived[:k]
+            present[i] = True
+            commitment[i] = min(max(p.turnover_new_commitment_mean
+                                    + p.turnover_new_commitment_spread * (2 * u_commit[i] - 1),
+                                    0.0), 1.0)
+            experience[i] = min(max(p.turnover_new_experience_mean + 0.2 * (2 * u_exp[i] - 1),
+                                    0.0), 1.0)
+            if ints[IntField.STATUS, i] != LEFT:
+                emit(ev_ints, ev_numbers, consortium, month, Kind.LEADER_ARRIVED, i,
+                     commitment[i])
 
 
 @njit(cache=True)
-def _vacate(i: int, vacancy: int, praw: np.ndarray, pscale: float, iraw: np.ndarray,
-            iscale: float, pairs: np.ndarray, retained: float, leader_present: np.ndarray,
-            vacancy_left: np.ndarray, tenure: np.ndarray) -> tuple[int, int]:
+def _vacate(i: int, vacancy: int, ints: np.ndarray, flags: np.ndarray, praw: np.ndarray,
+            iraw: np.ndarray, scales: np.ndarray, pairs: np.ndarray,
+            retained: float) -> tuple[int, int]:
     """Agency ``i``'s seat falls vacant and its ties keep ``retained`` of their personal
     trust. Returns (ties weakened by a fifth or more, working pathways fallen below
     ``WEAK_TIE``)."""
+    pscale, iscale = scales[0], scales[1]
     weakened = broken = 0
     for j in range(praw.shape[0]):
         if j == i:
@@ -104,108 +111,144 @@ def _vacate(i: int, vacancy: int, praw: np.ndarray, pscale: float, iraw: np.ndar
         if pairs[i, j] > 0 and before >= WEAK_TIE and after < WEAK_TIE:
             broken += 1
     praw[i, i] = 0.0
-    leader_present[i] = False
-    vacancy_left[i] = max(1, vacancy)
-    tenure[i] = 0
+    flags[FlagField.LEADER_PRESENT, i] = False
+    ints[IntField.VACANCY_LEFT, i] = max(1, vacancy)
+    ints[IntField.TENURE, i] = 0
     return weakened, broken
 
 
 @njit(cache=True)
-def _departures(u: np.ndarray, hazard: np.ndarray, u_vacancy: np.ndarray,
-                vacancy_months: float, status: np.ndarray, praw: np.ndarray, pscale: float,
-                iraw: np.ndarray, iscale: float, pairs: np.ndarray, retained: float,
-                leader_present: np.ndarray, vacancy_left: np.ndarray,
-                tenure: np.ndarray) -> np.ndarray:
-    """Every leader whose draw falls under the hazard leaves, in agency order.
-
-    The seat stays vacant 1 + Poisson(``vacancy_months`` - 1) months. Returns one row per
-    departure: agency, ties weakened, pathways broken.
-    """
-    leaving = np.flatnonzero(leader_present & (status != LEFT) & (u < hazard))
-    out = np.empty((leaving.size, 3), dtype=np.int64)
-    for a in range(leaving.size):
-        i = leaving[a]
-        vacancy = 1 + kernels.poisson_quantile(vacancy_months - 1.0, u_vacancy[i])
-        weakened, broken = _vacate(i, vacancy, praw, pscale, iraw, iscale, pairs, retained,
-                                   leader_present, vacancy_left, tenure)
-        out[a, 0], out[a, 1], out[a, 2] = i, weakened, broken
-    return out
-
-
-def _log_departure(model: ConsortiumModel, i: int, weakened: int, broken: int, month: int,
-                   manual: bool) -> None:
-    s = model.state
-    role = SECTORS[s.sector[i]].replace("_", " ")
-    who = "The leader" if not manual else "In the workshop, the leader"
-    text = (f"{who} at {s.names[i]} ({role}) left; {weakened} ties weakened"
-            + (f", {broken} referral pathways broken." if broken else "."))
-    model.log(month, "manual_departure" if manual else "leader_left", s.names[i], text,
-              float(weakened))
-    if broken:
-        model.log(month, "pathways_broken", s.names[i],
-                  f"{broken} referral pathways through {s.names[i]} fell below working trust.",
-                  float(broken))
-
-
-def depart(model: ConsortiumModel, i: int, vacancy: int, month: int, manual: bool = False) -> None:
-    """Agency ``i``'s leader leaves now: vacancy, personal trust lost, event logged."""
-    s = model.state
-    if not s.leader_present[i]:
+def _leader_departs(month: int, i: int, vacancy: int, manual: bool, ints: np.ndarray,
+                    flags: np.ndarray, praw: np.ndarray, iraw: np.ndarray, scales: np.ndarray,
+                    pairs: np.ndarray, consortium: np.ndarray, params: np.ndarray,
+                    ev_ints: np.ndarray, ev_numbers: np.ndarray) -> None:
+    if not flags[FlagField.LEADER_PRESENT, i]:
         return
-    weakened, broken = _vacate(i, vacancy, s.personal.raw, s.personal.scale,
-                               s.institutional.raw, s.institutional.scale, s.completed_pairs,
-                               model.config.turnover.personal_retained, s.leader_present,
-                               s.vacancy_left, s.tenure)
-    _log_departure(model, i, weakened, broken, month, manual)
+    weakened, broken = _vacate(i, vacancy, ints, flags, praw, iraw, scales, pairs,
+                               params[0].turnover_personal_retained)
+    emit(ev_ints, ev_numbers, consortium, month,
+         Kind.MANUAL_DEPARTURE if manual else Kind.LEADER_LEFT, i, weakened, broken)
+    if broken:
+        emit(ev_ints, ev_numbers, consortium, month, Kind.PATHWAYS_BROKEN, i, broken)
 
 
-def coordinator_departs(model: ConsortiumModel, vacancy: int, month: int,
-                        manual: bool = False) -> None:
-    """The coordinator leaves now: meetings stop until someone is hired."""
-    c, s, p = model.consortium, model.state, model.config.turnover
+@njit(cache=True)
+def _coordinator_departs(month: int, vacancy: int, manual: bool, praw: np.ndarray,
+                         consortium: np.ndarray, params: np.ndarray, lead: int,
+                         ev_ints: np.ndarray, ev_numbers: np.ndarray) -> None:
+    c = consortium[0]
     if not c.coordinator_present:
         return
     c.coordinator_present = False
     c.coordinator_vacancy_left = max(1, vacancy)
-    s.personal.scale_agency(model.lead, 1.0 - p.coordinator_trust_loss)
-    who = "In the workshop, the" if manual else "The"
-    model.log(month, "manual_departure" if manual else "coordinator_left", s.names[model.lead],
-              f"{who} consortium coordinator left; meetings stop until a successor is hired.")
+    keep = 1.0 - params[0].turnover_coordinator_trust_loss
+    praw[lead, :] *= keep
+    praw[:, lead] *= keep
+    praw[lead, lead] = 0.0
+    emit(ev_ints, ev_numbers, consortium, month,
+         Kind.MANUAL_DEPARTURE if manual else Kind.COORDINATOR_LEFT, lead, 0.0, 0.0, 1.0)
 
 
-def _coordinator(model: ConsortiumModel, month: int, u: float, u_vacancy: float) -> None:
-    c, p = model.consortium, model.config.turnover
+@njit(cache=True)
+def _coordinator(month: int, u: float, u_vacancy: float, praw: np.ndarray,
+                 consortium: np.ndarray, params: np.ndarray, lead: int, ev_ints: np.ndarray,
+                 ev_numbers: np.ndarray) -> None:
+    c, p = consortium[0], params[0]
     if c.coordinator_present:
-        if u < annual_to_monthly(p.coordinator_rate):
-            vacancy = 1 + kernels.poisson_quantile(p.coordinator_vacancy_months - 1.0,
+        if u < 1.0 - (1.0 - p.turnover_coordinator_rate) ** (1.0 / 12.0):
+            vacancy = 1 + kernels.poisson_quantile(p.turnover_coordinator_vacancy_months - 1.0,
                                                    u_vacancy)
-            coordinator_departs(model, vacancy, month)
+            _coordinator_departs(month, vacancy, False, praw, consortium, params, lead,
+                                 ev_ints, ev_numbers)
         return
     if c.position_open and c.coordinator_funded:
         c.coordinator_vacancy_left -= 1
         if c.coordinator_vacancy_left <= 0:
             c.coordinator_present = True
-            model.log(month, "coordinator_hired", model.state.names[model.lead],
-                      "A new consortium coordinator was hired.")
+            emit(ev_ints, ev_numbers, consortium, month, Kind.COORDINATOR_HIRED, lead)
+
+
+DRAWS_PER_AGENCY = 4  # departure, vacancy length, new leader's commitment and experience
+DRAWS_COORDINATOR = 2  # departure, vacancy length
+
+
+@njit(cache=True)
+def month_step(month: int, u: np.ndarray, floats: np.ndarray, ints: np.ndarray,
+               flags: np.ndarray, praw: np.ndarray, iraw: np.ndarray, scales: np.ndarray,
+               pairs: np.ndarray, consortium: np.ndarray, params: np.ndarray,
+               sector_hazard: np.ndarray, lead: int, ev_ints: np.ndarray,
+               ev_numbers: np.ndarray) -> None:
+    """Arrivals, departures in agency order, then the coordinator.
+
+    ``u`` holds the month's uniforms: per agency, departure, vacancy length, commitment
+    and experience (4 x n, in that order), then the coordinator's two.
+    """
+    n = floats.shape[1]
+    u_leave, u_vacancy = u[:n], u[n:2 * n]
+    _seats(month, u[2 * n:3 * n], u[3 * n:4 * n], floats, ints, flags, consortium, params,
+           ev_ints, ev_numbers)
+    hazard = _hazard(floats, ints, params, sector_hazard)
+    status, present = ints[IntField.STATUS], flags[FlagField.LEADER_PRESENT]
+    mean_vacancy = params[0].turnover_vacancy_months - 1.0
+    for i in range(n):
+        if present[i] and status[i] != LEFT and u_leave[i] < hazard[i]:
+            vacancy = 1 + kernels.poisson_quantile(mean_vacancy, u_vacancy[i])
+            _leader_departs(month, i, vacancy, False, ints, flags, praw, iraw, scales, pairs,
+                            consortium, params, ev_ints, ev_numbers)
+    _coordinator(month, u[4 * n], u[4 * n + 1], praw, consortium, params, lead, ev_ints,
+                 ev_numbers)
+
+
+def depart(model: ConsortiumModel, i: int, vacancy: int, month: int,
+           manual: bool = False) -> None:
+    """Agency ``i``'s leader (or the coordinator, ``COORDINATOR``) leaves now: vacancy,
+    personal trust lost, event logged."""
+    s, buffer = model.state, model.event_buffer
+    if i == COORDINATOR:
+        _coordinator_departs(month, vacancy, manual, s.praw, model.consortium.record,
+                             model.params, model.lead, buffer.ints, buffer.numbers)
+    else:
+        _leader_departs(month, i, vacancy, manual, s.ints, s.flags, s.praw, s.iraw, s.scales,
+                        s.completed_pairs, model.consortium.record, model.params, buffer.ints,
+                        buffer.numbers)
+    model.flush_events()
+
+
+def coordinator_departs(model: ConsortiumModel, vacancy: int, month: int,
+                        manual: bool = False) -> None:
+    """The coordinator leaves now: meetings stop until someone is hired."""
+    depart(model, COORDINATOR, vacancy, month, manual)
+
+
+def _departure_text(model: ConsortiumModel, i: int, weakened: float, broken: float,
+                    coordinator: float, manual: bool) -> str:
+    if coordinator:
+        who = "In the workshop, the" if manual else "The"
+        return f"{who} consortium coordinator left; meetings stop until a successor is hired."
+    s = model.state
+    role = SECTORS[s.sector[i]].replace("_", " ")
+    who = "In the workshop, the leader" if manual else "The leader"
+    return (f"{who} at {s.names[i]} ({role}) left; {int(weakened)} ties weakened"
+            + (f", {int(broken)} referral pathways broken." if broken else "."))
+
+
+EVENT_TEXT = {
+    Kind.LEADER_ARRIVED: lambda m, i, v, a, b: f"A new leader started at {m.state.names[i]}.",
+    Kind.LEADER_LEFT: lambda m, i, v, a, b: _departure_text(m, i, v, a, b, manual=False),
+    Kind.COORDINATOR_LEFT: lambda m, i, v, a, b: _departure_text(m, i, v, a, b, manual=False),
+    Kind.MANUAL_DEPARTURE: lambda m, i, v, a, b: _departure_text(m, i, v, a, b, manual=True),
+    Kind.PATHWAYS_BROKEN: lambda m, i, v, a, b: (f"{int(v)} referral pathways through "
+                                                 f"{m.state.names[i]} fell below working "
+                                                 "trust."),
+    Kind.COORDINATOR_HIRED: lambda m, i, v, a, b: "A new consortium coordinator was hired.",
+}
 
 
 def step(model: ConsortiumModel) -> None:
     """Departures, vacancies and arrivals of agency leaders and the coordinator."""
-    s, p = model.state, model.config.turnover
-    rng = model.streams["turnover"]
-    month = model.month
-    u = rng.random(4 * s.n + 2)
-    u_leave, u_vacancy, u_commit, u_exp = u[:4 * s.n].reshape(4, s.n)
-    for i in _seats(s.status, s.leader_present, s.vacancy_left, s.tenure, s.commitment,
-                    s.experience, u_commit, u_exp, p.new_commitment_mean,
-                    p.new_commitment_spread, p.new_experience_mean):
-        if s.status[i] != LEFT:
-            model.log(month, "leader_arrived", s.names[i],
-                      f"A new leader started at {s.names[i]}.", s.commitment[i])
-    left = _departures(u_leave, monthly_hazard(model), u_vacancy, p.vacancy_months,
-                       s.status, s.personal.raw, s.personal.scale, s.institutional.raw,
-                       s.institutional.scale, s.completed_pairs, p.personal_retained,
-                       s.leader_present, s.vacancy_left, s.tenure)
-    for i, weakened, broken in left.tolist():
-        _log_departure(model, i, weakened, broken, month, manual=False)
-    _coordinator(model, month, u[-2], u[-1])
+    s, buffer = model.state, model.event_buffer
+    u = model.streams["turnover"].random(DRAWS_PER_AGENCY * s.n + DRAWS_COORDINATOR)
+    month_step(model.month, u, s.floats, s.ints, s.flags, s.praw, s.iraw, s.scales,
+               s.completed_pairs, model.consortium.record, model.params, model.sector_hazard,
+               model.lead, buffer.ints, buffer.numbers)
+    model.flush_events()
