@@ -30,36 +30,44 @@ import numpy as np
 from numba import njit
 
 from consortsim import kernels
-from consortsim.state import MEMBER, utilisation
+from consortsim.events import Kind, emit
+from consortsim.state import MEMBER, FlagField, FloatField, IntField, utilisation
 
 if TYPE_CHECKING:
     from consortsim.model import ConsortiumModel
 
 MAX_MEETINGS_PER_MONTH = 2
+SMALLEST_SCALE = 1e-3  # a trust layer's common factor is folded into its matrix below this
 
 
+@njit(cache=True)
 def meetings_this_month(month: int, per_year: int) -> int:
     """How many meetings fall in ``month`` at ``per_year`` evenly spaced meetings."""
     return min(MAX_MEETINGS_PER_MONTH, (month * per_year) // 12 - ((month - 1) * per_year) // 12)
 
 
-def _absorb(model: ConsortiumModel, month: int, u: float) -> None:
+@njit(cache=True)
+def _absorb(month: int, u: float, floats: np.ndarray, consortium: np.ndarray,
+            params: np.ndarray, lead: int, initial_grants_end: int, ev_ints: np.ndarray,
+            ev_numbers: np.ndarray) -> None:
     """After the initial grants, a committed, well-run lead may take the post on for good."""
-    c, s, p = model.consortium, model.state, model.config.coordination
-    lead = model.lead
+    c, p = consortium[0], params[0]
     if (c.lead_absorbed or c.dissolved or not c.position_open or not c.coordinator_funded
-            or month <= model.initial_grants_end):
+            or month <= initial_grants_end):
         return
-    if u < p.absorb_rate * s.commitment[lead] * s.infrastructure[lead]:
+    odds = (p.coordination_absorb_rate * floats[FloatField.COMMITMENT, lead]
+            * floats[FloatField.INFRASTRUCTURE, lead])
+    if u < odds:
         c.lead_absorbed = True
-        model.log(month, "coordinator_absorbed", s.names[lead],
-                  f"{s.names[lead]} took the coordinator post into its own budget.")
+        emit(ev_ints, ev_numbers, consortium, month, Kind.COORDINATOR_ABSORBED, lead)
 
 
-def _funding(model: ConsortiumModel, month: int) -> None:
-    c, cfg = model.consortium, model.config
-    cost = cfg.coordination.coordinator_monthly_cost
-    paid = (cfg.coordination.external_backbone or c.lead_absorbed
+@njit(cache=True)
+def _funding(month: int, consortium: np.ndarray, params: np.ndarray, lead: int,
+             ev_ints: np.ndarray, ev_numbers: np.ndarray) -> None:
+    c, p = consortium[0], params[0]
+    cost = p.coordination_coordinator_monthly_cost
+    paid = (p.coordination_external_backbone or c.lead_absorbed
             or c.coordinator_paid_by_grant >= cost - 1e-9)
     if not paid and c.position_open and c.pooled_fund >= cost:
         c.pooled_fund -= cost
@@ -73,32 +81,45 @@ def _funding(model: ConsortiumModel, month: int) -> None:
         c.unfunded_months = 0
         if not c.position_open:
             c.position_open = True
-            c.coordinator_vacancy_left = max(1, round(cfg.turnover.coordinator_vacancy_months))
+            c.coordinator_vacancy_left = max(1, round(p.turnover_coordinator_vacancy_months))
         return
     c.unfunded_months += 1
-    if c.position_open and c.unfunded_months > cfg.coordination.unfunded_grace_months:
+    if c.position_open and c.unfunded_months > p.coordination_unfunded_grace_months:
         c.position_open = False
         c.coordinator_present = False
-        model.log(month, "coordinator_position_ended", model.state.names[model.lead],
-                  "With no funding left, the coordinator position ended.")
+        emit(ev_ints, ev_numbers, consortium, month, Kind.COORDINATOR_POSITION_ENDED, lead)
 
 
 @njit(cache=True)
-def _gather(meetings: int, u: np.ndarray, status: np.ndarray, leader_present: np.ndarray,
-            engagement: np.ndarray, base_load: np.ndarray, completed_in: np.ndarray,
-            capacity: np.ndarray, stretched: float, praw: np.ndarray, pscale: float,
-            iraw: np.ndarray, iscale: float, table: np.ndarray, lead: int, gain: float,
-            agenda: float, agenda_rate: float, attended: np.ndarray, visited: np.ndarray,
-            one_on_one: int, one_on_one_gain: float, formalisation_rate: float,
-            formalisation_threshold: float) -> float:
+def _decay(raw: np.ndarray, scales: np.ndarray, k: int, rate: float) -> None:
+    """Every pair of one trust layer loses ``rate`` of its trust (see ``TrustLayer``)."""
+    scales[k] *= 1.0 - rate
+    if scales[k] < SMALLEST_SCALE:
+        raw *= scales[k]
+        scales[k] = 1.0
+
+
+@njit(cache=True)
+def _gather(meetings: int, u: np.ndarray, floats: np.ndarray, ints: np.ndarray,
+            flags: np.ndarray, praw: np.ndarray, iraw: np.ndarray, scales: np.ndarray,
+            params: np.ndarray, lead: int, agenda: float) -> float:
     """The month's meetings, one-to-one visits and formalisation; returns the agenda.
 
     Attendance: a member with a leader in post attends with probability engagement x
-    stretch, where stretch falls from 1 to 0.2 as utilisation passes ``stretched``.
+    stretch, where stretch falls from 1 to 0.2 as utilisation passes
+    ``stretched_utilisation``.
     """
-    member = status == MEMBER
-    util = utilisation(base_load, completed_in, capacity)
-    stretch = np.minimum(np.maximum(2.0 - util / max(stretched, 1e-9), 0.2), 1.0)
+    p = params[0]
+    pscale, iscale = scales[0], scales[1]
+    engagement, attended = floats[FloatField.ENGAGEMENT], floats[FloatField.ATTENDED]
+    table, visited = ints[IntField.TABLE], flags[FlagField.VISITED]
+    member = ints[IntField.STATUS] == MEMBER
+    leader_present = flags[FlagField.LEADER_PRESENT]
+    util = utilisation(floats[FloatField.BASE_LOAD], floats[FloatField.COMPLETED_IN],
+                       floats[FloatField.CAPACITY])
+    stretched = max(p.engagement_stretched_utilisation, 1e-9)
+    stretch = np.minimum(np.maximum(2.0 - util / stretched, 0.2), 1.0)
+    gain = p.coordination_trust_gain * (0.5 + 0.5 * p.consortium_coordinator_skill)
     n_members = member.sum()
     for k in range(meetings):
         attend = member & leader_present & (u[k] < engagement * stretch)
@@ -107,46 +128,72 @@ def _gather(meetings: int, u: np.ndarray, status: np.ndarray, leader_present: np
         kernels.meet(praw, pscale, present, table, lead, gain)
         attended += attend
         share = (attend & member).sum() / n_members if n_members else 0.0
-        agenda += agenda_rate * (share - agenda)
+        agenda += p.coordination_agenda_rate * (share - agenda)
     candidates = np.flatnonzero(member & leader_present)
     candidates = candidates[candidates != lead]
-    if one_on_one > 0 and candidates.size:
+    visits = p.coordination_one_on_one_members
+    if visits > 0 and candidates.size:
+        gain_1 = p.coordination_one_on_one_gain
         order = np.argsort(engagement[candidates], kind="mergesort")
-        for i in candidates[order[:one_on_one]]:
-            engagement[i] += one_on_one_gain * (1.0 - engagement[i])
+        for i in candidates[order[:visits]]:
+            engagement[i] += gain_1 * (1.0 - engagement[i])
             t = praw[lead, i] * pscale
-            t += one_on_one_gain * (1.0 - t)
+            t += gain_1 * (1.0 - t)
             praw[lead, i] = t / pscale
             praw[i, lead] = t / pscale
             visited[i] = True
-    if formalisation_rate > 0:
+    if p.coordination_formalisation_rate > 0:
         kernels.formalise(praw, pscale, iraw, iscale, np.flatnonzero(member), table, lead,
-                          formalisation_rate, formalisation_threshold)
+                          p.coordination_formalisation_rate,
+                          p.coordination_formalisation_threshold)
     return agenda
+
+
+DRAWS_PER_AGENCY = MAX_MEETINGS_PER_MONTH  # attendance at each possible meeting
+DRAWS_CONSORTIUM = 1  # the lead absorbing the post
+
+
+@njit(cache=True)
+def month_step(month: int, u: np.ndarray, floats: np.ndarray, ints: np.ndarray,
+               flags: np.ndarray, praw: np.ndarray, iraw: np.ndarray, scales: np.ndarray,
+               consortium: np.ndarray, params: np.ndarray, lead: int, initial_grants_end: int,
+               ev_ints: np.ndarray, ev_numbers: np.ndarray) -> None:
+    """Coordinator funding, meetings, one-to-one time, formalisation and trust decay.
+
+    ``u`` holds the month's uniforms: attendance at each possible meeting (n each), then
+    the one for the lead absorbing the post.
+    """
+    c, p = consortium[0], params[0]
+    n = floats.shape[1]
+    floats[FloatField.ATTENDED] = 0.0
+    flags[FlagField.VISITED] = False
+    _funding(month, consortium, params, lead, ev_ints, ev_numbers)
+    _absorb(month, u[-1], floats, consortium, params, lead, initial_grants_end, ev_ints,
+            ev_numbers)
+    _decay(praw, scales, 0, p.coordination_trust_decay)
+    _decay(iraw, scales, 1, p.coordination_institutional_decay)
+    c.meetings = 0
+    if c.dissolved or not (c.coordinator_present and c.coordinator_funded):
+        c.agenda *= 1.0 - p.coordination_agenda_rate / 4  # the agenda fades without meetings
+        return
+    c.meetings = meetings_this_month(month, p.coordination_meetings_per_year)
+    c.agenda = _gather(c.meetings, u[:-1].reshape(MAX_MEETINGS_PER_MONTH, n), floats, ints,
+                       flags, praw, iraw, scales, params, lead, c.agenda)
+
+
+EVENT_TEXT = {
+    Kind.COORDINATOR_ABSORBED: lambda m, i, v, a, b: (f"{m.state.names[i]} took the coordinator "
+                                                      "post into its own budget."),
+    Kind.COORDINATOR_POSITION_ENDED: lambda m, i, v, a, b: ("With no funding left, the "
+                                                            "coordinator position ended."),
+}
 
 
 def step(model: ConsortiumModel) -> None:
     """Coordinator funding, meetings, one-to-one time, formalisation and trust decay."""
-    s, c, p = model.state, model.consortium, model.config.coordination
-    rng = model.streams["coordination"]
-    month = model.month
-    draws = rng.random(MAX_MEETINGS_PER_MONTH * s.n + 1)
-    u, u_absorb = draws[:-1].reshape(MAX_MEETINGS_PER_MONTH, s.n), draws[-1]
-    s.attended[:] = 0.0
-    s.visited[:] = False
-    _funding(model, month)
-    _absorb(model, month, u_absorb)
-    s.personal.decay(p.trust_decay)
-    s.institutional.decay(p.institutional_decay)
-    c.meetings = 0
-    if c.dissolved or not (c.coordinator_present and c.coordinator_funded):
-        c.agenda *= 1.0 - p.agenda_rate / 4  # the agenda fades without meetings
-        return
-    c.meetings = meetings_this_month(month, p.meetings_per_year)
-    c.agenda = _gather(
-        c.meetings, u, s.status, s.leader_present, s.engagement, s.base_load,
-        s.completed_in, s.capacity, model.config.engagement.stretched_utilisation,
-        s.personal.raw, s.personal.scale, s.institutional.raw, s.institutional.scale, s.table,
-        model.lead, p.trust_gain * (0.5 + 0.5 * model.config.consortium.coordinator_skill),
-        c.agenda, p.agenda_rate, s.attended, s.visited, p.one_on_one_members,
-        p.one_on_one_gain, p.formalisation_rate, p.formalisation_threshold)
+    s, buffer = model.state, model.event_buffer
+    u = model.streams["coordination"].random(DRAWS_PER_AGENCY * s.n + DRAWS_CONSORTIUM)
+    month_step(model.month, u, s.floats, s.ints, s.flags, s.praw, s.iraw, s.scales,
+               model.consortium.record, model.params, model.lead, model.initial_grants_end,
+               buffer.ints, buffer.numbers)
+    model.flush_events()
