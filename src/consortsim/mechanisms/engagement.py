@@ -23,104 +23,113 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from consortsim.state import LEFT, MEMBER, utilisation
+from consortsim.events import NO_AGENCY, Kind, emit
+from consortsim.state import LEFT, MEMBER, FlagField, FloatField, IntField, utilisation
 
 if TYPE_CHECKING:
     from consortsim.model import ConsortiumModel
 
 
 @njit(cache=True)
-def _benefit(completed_in: np.ndarray, completed_out: np.ndarray, grant_revenue: np.ndarray,
-             costs: np.ndarray, belief: np.ndarray, attended: np.ndarray, visited: np.ndarray,
-             agenda: float, referral_norm: float, weights: np.ndarray) -> np.ndarray:
-    referrals = np.minimum(1.0, (completed_in + completed_out) / referral_norm)
-    funds = np.minimum(1.0, 4.0 * grant_revenue / np.maximum(costs, 1e-9))
-    alignment = (1.0 - belief) * (0.5 + 0.5 * agenda)
-    appreciation = np.minimum(1.0, attended + visited)
-    return (weights[0] * referrals + weights[1] * funds + weights[2] * alignment
-            + weights[3] * appreciation)
+def _benefit(floats: np.ndarray, flags: np.ndarray, consortium: np.ndarray,
+             params: np.ndarray) -> np.ndarray:
+    p = params[0]
+    completed = floats[FloatField.COMPLETED_IN] + floats[FloatField.COMPLETED_OUT]
+    referrals = np.minimum(1.0, completed / p.engagement_referral_norm)
+    funds = np.minimum(1.0, 4.0 * floats[FloatField.GRANT_REVENUE]
+                       / np.maximum(floats[FloatField.COSTS], 1e-9))
+    alignment = (1.0 - floats[FloatField.BELIEF]) * (0.5 + 0.5 * consortium[0].agenda)
+    appreciation = np.minimum(1.0, floats[FloatField.ATTENDED] + flags[FlagField.VISITED])
+    return (p.engagement_referral_weight * referrals + p.engagement_funds_weight * funds
+            + p.engagement_alignment_weight * alignment
+            + p.engagement_appreciation_weight * appreciation)
 
 
 @njit(cache=True)
-def _cost(base_load: np.ndarray, completed_in: np.ndarray, capacity: np.ndarray,
-          stretched: float, hours_cost: float, meetings: int) -> np.ndarray:
-    over = np.minimum(np.maximum(
-        (utilisation(base_load, completed_in, capacity) - stretched) / 0.2, 0.0), 2.0)
-    return hours_cost * meetings * over
+def _cost(floats: np.ndarray, consortium: np.ndarray, params: np.ndarray) -> np.ndarray:
+    p = params[0]
+    util = utilisation(floats[FloatField.BASE_LOAD], floats[FloatField.COMPLETED_IN],
+                       floats[FloatField.CAPACITY])
+    over = np.minimum(np.maximum((util - p.engagement_stretched_utilisation) / 0.2, 0.0), 2.0)
+    return p.coordination_meeting_hours_cost * consortium[0].meetings * over
 
 
 @njit(cache=True)
-def _adjust(status: np.ndarray, engagement: np.ndarray, low_months: np.ndarray,
-            target: np.ndarray, rate: float, exit_threshold: float, exit_months: int,
-            engaged_threshold: float, lead: int, leaving: np.ndarray) -> tuple[int, int]:
-    """Move engagement, count low months, let members leave; (leavers, engaged members)."""
-    gone = 0
+def _adjust(month: int, target: np.ndarray, floats: np.ndarray, ints: np.ndarray,
+            consortium: np.ndarray, params: np.ndarray, lead: int, ev_ints: np.ndarray,
+            ev_numbers: np.ndarray) -> int:
+    """Move engagement, count low months, let members leave; returns engaged members."""
+    p = params[0]
+    status, low_months = ints[IntField.STATUS], ints[IntField.LOW_MONTHS]
+    engagement = floats[FloatField.ENGAGEMENT]
     engaged = 0
     for i in range(status.size):
         if status[i] != MEMBER:
             low_months[i] = 0
             continue
-        engagement[i] += rate * (min(max(target[i], 0.0), 1.0) - engagement[i])
-        if engagement[i] < exit_threshold:
+        engagement[i] += p.engagement_adjust_rate * (min(max(target[i], 0.0), 1.0)
+                                                     - engagement[i])
+        if engagement[i] < p.engagement_exit_threshold:
             low_months[i] += 1
-            if low_months[i] >= exit_months and i != lead:
+            if low_months[i] >= p.engagement_exit_months and i != lead:
                 status[i] = LEFT
-                leaving[gone] = i
-                gone += 1
+                emit(ev_ints, ev_numbers, consortium, month, Kind.MEMBER_LEFT, i)
                 continue
         else:
             low_months[i] = 0
-        if engagement[i] >= engaged_threshold:
+        if engagement[i] >= p.engagement_engaged_threshold:
             engaged += 1
-    return gone, engaged
+    return engaged
 
 
-def _weights(model: ConsortiumModel) -> np.ndarray:
-    e = model.config.engagement
-    return np.array([e.referral_weight, e.funds_weight, e.alignment_weight,
-                     e.appreciation_weight])
-
-
-def benefit(model: ConsortiumModel) -> np.ndarray:
-    """Each agency's perceived benefit of membership this month, 0 to about 1."""
-    s, e = model.state, model.config.engagement
-    return _benefit(s.completed_in, s.completed_out, s.grant_revenue, s.costs, s.belief,
-                    s.attended, s.visited, model.consortium.agenda, e.referral_norm,
-                    _weights(model))
-
-
-def cost(model: ConsortiumModel) -> np.ndarray:
-    """Each agency's cost of taking part: meeting time when its staff are stretched."""
-    s = model.state
-    return _cost(s.base_load, s.completed_in, s.capacity,
-                 model.config.engagement.stretched_utilisation,
-                 model.config.coordination.meeting_hours_cost, model.consortium.meetings)
-
-
-def _functioning(model: ConsortiumModel, month: int, engaged: int) -> None:
-    c, cfg = model.consortium, model.config
+@njit(cache=True)
+def _functioning(month: int, engaged: int, consortium: np.ndarray, params: np.ndarray,
+                 ev_ints: np.ndarray, ev_numbers: np.ndarray) -> None:
+    c, p = consortium[0], params[0]
     c.engaged = engaged
     working = (c.meetings > 0 or (c.position_open and c.coordinator_funded)) and (
-        engaged >= cfg.sustain.min_engaged)
+        engaged >= p.sustain_min_engaged)
     c.idle_months = 0 if working else c.idle_months + 1
-    if not c.dissolved and c.idle_months >= cfg.sustain.dissolve_after_months:
+    if not c.dissolved and c.idle_months >= p.sustain_dissolve_after_months:
         c.dissolved = True
         c.dissolved_month = month
         c.position_open = False
         c.coordinator_present = False
-        model.log(month, "dissolved", "", "The consortium stopped functioning and dissolved.")
+        emit(ev_ints, ev_numbers, consortium, month, Kind.DISSOLVED, NO_AGENCY)
+
+
+@njit(cache=True)
+def month_step(month: int, floats: np.ndarray, ints: np.ndarray, flags: np.ndarray,
+               consortium: np.ndarray, params: np.ndarray, lead: int, ev_ints: np.ndarray,
+               ev_numbers: np.ndarray) -> None:
+    """Engagement follows benefit minus cost; disengaged members leave."""
+    target = _benefit(floats, flags, consortium, params) - _cost(floats, consortium, params)
+    engaged = _adjust(month, target, floats, ints, consortium, params, lead, ev_ints,
+                      ev_numbers)
+    _functioning(month, engaged, consortium, params, ev_ints, ev_numbers)
+
+
+def benefit(model: ConsortiumModel) -> np.ndarray:
+    """Each agency's perceived benefit of membership this month, 0 to about 1."""
+    s = model.state
+    return _benefit(s.floats, s.flags, model.consortium.record, model.params)
+
+
+def cost(model: ConsortiumModel) -> np.ndarray:
+    """Each agency's cost of taking part: meeting time when its staff are stretched."""
+    return _cost(model.state.floats, model.consortium.record, model.params)
+
+
+EVENT_TEXT = {
+    Kind.MEMBER_LEFT: lambda m, i, v, a, b: (f"{m.state.names[i]} left the consortium: "
+                                             "membership no longer paid off."),
+    Kind.DISSOLVED: lambda m, i, v, a, b: "The consortium stopped functioning and dissolved.",
+}
 
 
 def step(model: ConsortiumModel) -> None:
     """Engagement follows benefit minus cost; disengaged members leave."""
-    s, e = model.state, model.config.engagement
-    month = model.month
-    target = benefit(model) - cost(model)
-    leaving = np.empty(s.n, dtype=np.int64)
-    gone, engaged = _adjust(s.status, s.engagement, s.low_months, target, e.adjust_rate,
-                            e.exit_threshold, e.exit_months, e.engaged_threshold, model.lead,
-                            leaving)
-    for i in leaving[:gone]:
-        model.log(month, "member_left", s.names[i],
-                  f"{s.names[i]} left the consortium: membership no longer paid off.")
-    _functioning(model, month, engaged)
+    s, buffer = model.state, model.event_buffer
+    month_step(model.month, s.floats, s.ints, s.flags, model.consortium.record, model.params,
+               model.lead, buffer.ints, buffer.numbers)
+    model.flush_events()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from consortsim.state import MEMBER
+from consortsim.state import MEMBER, FloatField, IntField
 
 if TYPE_CHECKING:
     from consortsim.model import ConsortiumModel
@@ -31,41 +31,44 @@ SMOOTHING = 1.0 / 3.0  # revenue is smoothed over about a quarter
 
 
 @njit(cache=True)
-def _flows(status: np.ndarray, grant_revenue: np.ndarray, billing_revenue: np.ndarray,
-           other_revenue: np.ndarray, capacity: np.ndarray, costs: np.ndarray,
-           pooled_paid: np.ndarray, reserves: np.ndarray, revenue_smooth: np.ndarray,
-           billing: np.ndarray, billing_cap: np.ndarray, slot_cost: float,
-           pooled_share: float, runway: float, hiring_lag: float, cut_lag: float,
-           billing_growth: float, grow_billing: bool) -> float:
-    """The month's money and capacity, agency by agency; returns what the pool received."""
+def month_step(floats: np.ndarray, ints: np.ndarray, consortium: np.ndarray,
+               params: np.ndarray) -> None:
+    """Revenue in, costs out, reserves move, capacity follows; the pool receives its share."""
+    p = params[0]
+    status = ints[IntField.STATUS]
+    grant_revenue, billing_revenue = (floats[FloatField.GRANT_REVENUE],
+                                      floats[FloatField.BILLING_REVENUE])
+    other_revenue, capacity = floats[FloatField.OTHER_REVENUE], floats[FloatField.CAPACITY]
+    costs, pooled_paid = floats[FloatField.COSTS], floats[FloatField.POOLED_PAID]
+    reserves, revenue_smooth = floats[FloatField.RESERVES], floats[FloatField.REVENUE_SMOOTH]
+    billing, billing_cap = floats[FloatField.BILLING], floats[FloatField.BILLING_CAP]
+    slot_cost = p.funding_slot_cost
+    grow_billing = p.funding_billing_ceiling > 0
     pooled_total = 0.0
     for i in range(status.size):
         member = status[i] == MEMBER
         revenue = grant_revenue[i] + billing_revenue[i] + other_revenue[i]
         costs[i] = capacity[i] * slot_cost
         surplus = revenue - costs[i]
-        pooled = pooled_share * surplus if member and surplus > 0 else 0.0
+        pooled = p.funding_pooled_share * surplus if member and surplus > 0 else 0.0
         pooled_paid[i] = pooled
         pooled_total += pooled
         reserves[i] += surplus - pooled
         revenue_smooth[i] += SMOOTHING * (revenue - revenue_smooth[i])
         supported = revenue_smooth[i] / slot_cost
         if supported > capacity[i]:
-            target, lag = supported, hiring_lag
+            target, lag = supported, p.funding_hiring_lag_months
         else:
+            runway = p.funding_reserve_runway_months
             deficit_target = (revenue_smooth[i] + max(reserves[i], 0.0) / runway) / slot_cost
-            target, lag = min(deficit_target, capacity[i]), cut_lag
+            target, lag = min(deficit_target, capacity[i]), p.funding_cut_lag_months
         capacity[i] = max(capacity[i] + (target - capacity[i]) / lag, 0.0)
         if grow_billing and member:
-            billing[i] += billing_growth * (billing_cap[i] - billing[i])
-    return pooled_total
+            billing[i] += p.funding_billing_growth * (billing_cap[i] - billing[i])
+    consortium[0].pooled_fund += pooled_total
 
 
 def step(model: ConsortiumModel) -> None:
     """Revenue in, costs out, reserves move, capacity follows."""
-    s, f = model.state, model.config.funding
-    model.consortium.pooled_fund += _flows(
-        s.status, s.grant_revenue, s.billing_revenue, s.other_revenue, s.capacity, s.costs,
-        s.pooled_paid, s.reserves, s.revenue_smooth, s.billing, s.billing_cap, f.slot_cost,
-        f.pooled_share, f.reserve_runway_months, f.hiring_lag_months, f.cut_lag_months,
-        f.billing_growth, f.billing_ceiling > 0)
+    s = model.state
+    month_step(s.floats, s.ints, model.consortium.record, model.params)

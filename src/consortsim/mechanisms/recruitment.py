@@ -20,18 +20,21 @@ import numpy as np
 from numba import njit
 
 from consortsim import kernels
-from consortsim.state import MEMBER, PROSPECT
+from consortsim.events import Kind, emit
+from consortsim.state import MEMBER, PROSPECT, FloatField, IntField
 
 if TYPE_CHECKING:
     from consortsim.model import ConsortiumModel
 
 
 @njit(cache=True)
-def _uncovered(status: np.ndarray, engagement: np.ndarray, sector: np.ndarray,
-               critical: np.ndarray, engaged_threshold: float) -> np.ndarray:
+def _uncovered(floats: np.ndarray, ints: np.ndarray, critical: np.ndarray,
+               params: np.ndarray) -> np.ndarray:
+    status, sector = ints[IntField.STATUS], ints[IntField.SECTOR]
+    engagement = floats[FloatField.ENGAGEMENT]
     covered = np.zeros(critical.size, dtype=np.bool_)
     for i in range(status.size):
-        if status[i] == MEMBER and engagement[i] >= engaged_threshold:
+        if status[i] == MEMBER and engagement[i] >= params[0].engagement_engaged_threshold:
             covered[sector[i]] = True
     out = np.empty(status.size, dtype=np.bool_)
     for i in range(status.size):
@@ -39,58 +42,67 @@ def _uncovered(status: np.ndarray, engagement: np.ndarray, sector: np.ndarray,
     return out
 
 
+DRAWS_PER_AGENCY = 2  # reached, accepts
+
+
 @njit(cache=True)
-def _joins(status: np.ndarray, engagement: np.ndarray, low_months: np.ndarray,
-           sector: np.ndarray, belief: np.ndarray, critical: np.ndarray,
-           praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: float,
-           u_reach: np.ndarray, u_accept: np.ndarray, engaged_threshold: float,
-           network_rate: float, cold_rate: float, event_reach: float, acceptance: float,
-           belief_penalty: float, join_engagement: float) -> np.ndarray:
-    """Approach every prospect and return those who join (already made members)."""
+def month_step(month: int, u: np.ndarray, floats: np.ndarray, ints: np.ndarray,
+               praw: np.ndarray, iraw: np.ndarray, scales: np.ndarray, consortium: np.ndarray,
+               params: np.ndarray, critical: np.ndarray, ev_ints: np.ndarray,
+               ev_numbers: np.ndarray) -> None:
+    """Approach every prospect and let some join.
+
+    ``u`` holds two uniforms per agency: reached (n), then accepts (n).
+    """
+    c, p = consortium[0], params[0]
+    if c.dissolved or not c.coordinator_present:
+        return
+    n = floats.shape[1]
+    u_reach, u_accept = u[:n], u[n:]
+    status, engagement = ints[IntField.STATUS], floats[FloatField.ENGAGEMENT]
     prospects = np.flatnonzero(status == PROSPECT)
     members = np.flatnonzero(status == MEMBER)
-    known = kernels.strongest_tie(praw, pscale, iraw, iscale, prospects, members)
-    uncovered = _uncovered(status, engagement, sector, critical, engaged_threshold)
+    known = kernels.strongest_tie(praw, scales[0], iraw, scales[1], prospects, members)
+    uncovered = _uncovered(floats, ints, critical, params)
+    event = (month * p.recruitment_events_per_year) // 12 > (
+        (month - 1) * p.recruitment_events_per_year) // 12
+    reach = p.recruitment_event_reach if event else 0.0
     reputation = 0.5 + 0.5 * engagement[members].mean() if members.size else 0.5
     joins = np.empty(prospects.size, dtype=np.int64)
     k = 0
     for a in range(prospects.size):
         i = prospects[a]
-        miss = ((1.0 - network_rate * known[a]) * (1.0 - cold_rate * uncovered[i])
-                * (1.0 - event_reach))
-        accept = acceptance * min(max(1.0 - belief_penalty * belief[i], 0.0), 1.0)
+        miss = ((1.0 - p.recruitment_network_rate * known[a])
+                * (1.0 - p.recruitment_cold_rate * uncovered[i]) * (1.0 - reach))
+        accept = p.recruitment_acceptance * min(
+            max(1.0 - p.recruitment_belief_penalty * floats[FloatField.BELIEF, i], 0.0), 1.0)
         if u_reach[i] < 1.0 - miss and u_accept[i] < accept * reputation:
             joins[k] = i
             k += 1
     for a in range(k):
         i = joins[a]
         status[i] = MEMBER
-        engagement[i] = join_engagement
-        low_months[i] = 0
-    return joins[:k]
+        engagement[i] = p.recruitment_join_engagement
+        ints[IntField.LOW_MONTHS, i] = 0
+        emit(ev_ints, ev_numbers, consortium, month, Kind.MEMBER_JOINED, i)
 
 
 def uncovered_critical(model: ConsortiumModel) -> np.ndarray:
     """Boolean per agency: its sector is critical and has no engaged member."""
     s = model.state
-    return _uncovered(s.status, s.engagement, s.sector, model.critical,
-                      model.config.engagement.engaged_threshold)
+    return _uncovered(s.floats, s.ints, model.critical, model.params)
+
+
+EVENT_TEXT = {
+    Kind.MEMBER_JOINED: lambda m, i, v, a, b: f"{m.state.names[i]} joined the consortium.",
+}
 
 
 def step(model: ConsortiumModel) -> None:
     """Approach prospects and let some of them join."""
-    s, c, r = model.state, model.consortium, model.config.recruitment
-    rng = model.streams["recruitment"]
-    u_reach, u_accept = rng.random((2, s.n))
-    if c.dissolved or not c.coordinator_present:
-        return
-    month = model.month
-    event = (month * r.events_per_year) // 12 > ((month - 1) * r.events_per_year) // 12
-    joins = _joins(s.status, s.engagement, s.low_months, s.sector, s.belief, model.critical,
-                   s.personal.raw, s.personal.scale, s.institutional.raw,
-                   s.institutional.scale, u_reach, u_accept,
-                   model.config.engagement.engaged_threshold, r.network_rate, r.cold_rate,
-                   r.event_reach if event else 0.0, r.acceptance, r.belief_penalty,
-                   r.join_engagement)
-    for i in joins:
-        model.log(month, "member_joined", s.names[i], f"{s.names[i]} joined the consortium.")
+    s, buffer = model.state, model.event_buffer
+    u = model.streams["recruitment"].random(DRAWS_PER_AGENCY * s.n)
+    month_step(model.month, u, s.floats, s.ints, s.praw, s.iraw, s.scales,
+               model.consortium.record, model.params, model.critical, buffer.ints,
+               buffer.numbers)
+    model.flush_events()

@@ -37,6 +37,7 @@ from numba import njit
 
 from consortsim import kernels
 from consortsim.params import NEEDS
+from consortsim.state import FloatField
 
 if TYPE_CHECKING:
     from consortsim.model import ConsortiumModel
@@ -58,20 +59,22 @@ def need_shares(model: ConsortiumModel) -> np.ndarray:
 
 
 @njit(cache=True)
-def _settle(capacity: np.ndarray, mat_ratio: np.ndarray, on_mat: np.ndarray,
-            mat_in: np.ndarray, billing: np.ndarray, completed_in: np.ndarray,
-            billing_revenue: np.ndarray, mat_exit: float, uptake: float,
-            revenue_per_service: float, mat_revenue: float) -> float:
+def _settle(floats: np.ndarray, mat_in: np.ndarray, params: np.ndarray) -> float:
     """People on MAT leave and start; billing revenue is earned. Returns MAT starts."""
+    p = params[0]
+    capacity, mat_ratio = floats[FloatField.CAPACITY], floats[FloatField.MAT_RATIO]
+    on_mat, billing = floats[FloatField.ON_MAT], floats[FloatField.BILLING]
+    completed_in = floats[FloatField.COMPLETED_IN]
+    billing_revenue = floats[FloatField.BILLING_REVENUE]
     started = 0.0
     for i in range(on_mat.size):
-        on_mat[i] *= 1.0 - mat_exit
+        on_mat[i] *= 1.0 - p.referrals_mat_monthly_exit
         free_slots = max(capacity[i] * mat_ratio[i] - on_mat[i], 0.0)
-        starts = min(uptake * mat_in[i], free_slots)
+        starts = min(p.referrals_mat_uptake * mat_in[i], free_slots)
         on_mat[i] += starts
         started += starts
-        billing_revenue[i] = billing[i] * (revenue_per_service * completed_in[i]
-                                           + mat_revenue * on_mat[i])
+        billing_revenue[i] = billing[i] * (p.referrals_revenue_per_service * completed_in[i]
+                                           + p.referrals_mat_monthly_revenue * on_mat[i])
     return started
 
 
@@ -81,22 +84,44 @@ def arrival_rates(model: ConsortiumModel) -> np.ndarray:
     return np.outer(need_shares(model), rates)
 
 
-def step(model: ConsortiumModel) -> None:
-    """Arrivals, routing, linkage, trust from referrals, MAT and billing revenue."""
-    s, c, p = model.state, model.consortium, model.config.referrals
-    rng = model.streams["referrals"]
-    u = rng.random((rng.poisson(model.arrival_cumulative[-1]), 3))
+DRAWS_PER_PERSON = 3  # entry agency and need, receiver, linkage
+
+
+@njit(cache=True)
+def month_step(u: np.ndarray, floats: np.ndarray, praw: np.ndarray, iraw: np.ndarray,
+               scales: np.ndarray, pairs: np.ndarray, consortium: np.ndarray,
+               params: np.ndarray, senders: np.ndarray, recv_ptr: np.ndarray,
+               recv_idx: np.ndarray, cumulative: np.ndarray, mat_in: np.ndarray,
+               expected_referrals: float) -> None:
+    """Arrivals, routing, linkage, trust from referrals, MAT and billing revenue.
+
+    ``u`` holds three uniforms per person arriving this month (see ``kernels.refer``).
+    """
+    c, p = consortium[0], params[0]
     made, completed, community = kernels.refer(
-        u, model.arrival_cumulative, model.senders, model.recv_ptr, model.recv_idx,
-        s.personal.raw, s.personal.scale, s.institutional.raw, s.institutional.scale,
-        s.capacity, s.base_load, p.cold_weight, model.base_linkage, p.trust_floor,
-        p.trust_gain, min(1.0, p.trust_gain * p.loss_ratio), p.community_linkage,
-        s.referrals_in, s.completed_in, s.completed_out, model.mat_in, MAT_NEED,
-        s.completed_pairs)
-    c.mat_starts = _settle(s.capacity, s.mat_ratio, s.on_mat, model.mat_in, s.billing,
-                           s.completed_in, s.billing_revenue, p.mat_monthly_exit,
-                           p.mat_uptake, p.revenue_per_service, p.mat_monthly_revenue)
+        u, cumulative, senders, recv_ptr, recv_idx, praw, scales[0], iraw, scales[1],
+        floats[FloatField.CAPACITY], floats[FloatField.BASE_LOAD], p.referrals_cold_weight,
+        p.referrals_base_linkage, p.referrals_trust_floor, p.referrals_trust_gain,
+        min(1.0, p.referrals_trust_gain * p.referrals_loss_ratio), p.referrals_community_linkage,
+        floats[FloatField.REFERRALS_IN], floats[FloatField.COMPLETED_IN],
+        floats[FloatField.COMPLETED_OUT], mat_in, MAT_NEED, pairs)
+    c.mat_starts = _settle(floats, mat_in, params)
     c.referrals_made, c.referrals_completed = made, completed
     c.people_linked += completed + community
-    c.track_record += 0.05 * (min(1.0, completed / max(model.expected_referrals, 1e-9))
+    c.track_record += 0.05 * (min(1.0, completed / max(expected_referrals, 1e-9))
                               - c.track_record)
+
+
+def draws(model: ConsortiumModel) -> np.ndarray:
+    """This month's uniforms: a Poisson number of people, three uniforms each."""
+    rng = model.streams["referrals"]
+    return rng.random((rng.poisson(model.arrival_cumulative[-1]), DRAWS_PER_PERSON))
+
+
+def step(model: ConsortiumModel) -> None:
+    """Arrivals, routing, linkage, trust from referrals, MAT and billing revenue."""
+    s = model.state
+    month_step(draws(model), s.floats, s.praw, s.iraw, s.scales, s.completed_pairs,
+               model.consortium.record, model.params, model.senders, model.recv_ptr,
+               model.recv_idx, model.arrival_cumulative, model.mat_in,
+               model.expected_referrals)
