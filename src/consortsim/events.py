@@ -1,13 +1,15 @@
 """Events are data: small frozen records logged by mechanisms, read by tests and views.
 
 Compiled mechanisms cannot build text, so they ``emit`` a row of numbers into the model's
-event buffer (month, kind, agency and up to three numbers); after each step the model
-turns the rows into ``Event`` records, each with a plain-language sentence written by the
-mechanism that emitted it (its ``EVENT_TEXT``).
+event buffer (month, kind, agency and up to three numbers). After each step the model
+keeps the rows; they become ``Event`` records, each with a plain-language sentence written
+by the mechanism that emitted it (its ``EVENT_TEXT``), when someone reads them. A sweep
+that only needs outcomes never words an event.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import IntEnum
 from typing import Any
@@ -64,6 +66,27 @@ class Event:
     def to_dict(self) -> dict[str, Any]:
         """A plain mapping for tables."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What event sentences name: agencies, their roles, and the grants on the plan."""
+
+    names: list[str]
+    roles: list[str]
+    grant_names: list[str]
+
+
+Row = tuple[int, int, int, float, float, float]  # month, kind, agency, value, a, b
+TextRule = Callable[[Wording, int, float, float, float], str]
+
+
+def word(rows: list[Row], wording: Wording, texts: dict[int, TextRule]) -> list[Event]:
+    """Emitted rows as ``Event`` records, each with its sentence."""
+    names = wording.names
+    return [Event(month, KINDS[kind], "" if agency == NO_AGENCY else names[agency],
+                  texts[kind](wording, agency, value, a, b), value)
+            for month, kind, agency, value, a, b in rows]
 
 
 class EventBuffer:

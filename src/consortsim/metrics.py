@@ -15,7 +15,7 @@ import pandas as pd
 from numba import njit
 
 from consortsim import kernels
-from consortsim.state import MEMBER
+from consortsim.state import MEMBER, FlagField, FloatField, IntField
 
 if TYPE_CHECKING:
     from consortsim.model import ConsortiumModel
@@ -87,57 +87,57 @@ OUTCOME_NAMES: tuple[str, ...] = tuple(m.name for m in OUTCOMES)
 
 
 @njit(cache=True)
-def _agency_totals(status: np.ndarray, engagement: np.ndarray, sector: np.ndarray,
-                   critical: np.ndarray, engaged_threshold: float, praw: np.ndarray,
-                   pscale: float, iraw: np.ndarray, iscale: float, capacity: np.ndarray,
-                   mat_ratio: np.ndarray, on_mat: np.ndarray, billing_revenue: np.ndarray,
-                   other_revenue: np.ndarray, reserves: np.ndarray,
-                   leader_present: np.ndarray, out: np.ndarray) -> None:
-    """Per-agency sums of a month into ``out``: members, engaged, coverage, trust (3),
-    MAT slots, on MAT, billing, other revenue, vacant seats, capacity, reserves."""
+def measure_into(row: np.ndarray, floats: np.ndarray, ints: np.ndarray, flags: np.ndarray,
+                 praw: np.ndarray, iraw: np.ndarray, scales: np.ndarray,
+                 consortium: np.ndarray, params: np.ndarray, critical: np.ndarray) -> None:
+    """Every monthly metric, in METRICS order, into ``row``."""
+    c = consortium[0]
+    status, sector = ints[IntField.STATUS], ints[IntField.SECTOR]
+    engagement = floats[FloatField.ENGAGEMENT]
+    leader_present = flags[FlagField.LEADER_PRESENT]
     members = np.flatnonzero(status == MEMBER)
     covered = np.zeros(critical.size, dtype=np.bool_)
     engaged = vacant = 0
     for i in members:
-        if engagement[i] >= engaged_threshold:
+        if engagement[i] >= params[0].engagement_engaged_threshold:
             engaged += 1
             covered[sector[i]] = True
         if not leader_present[i]:
             vacant += 1
-    n_critical = critical.sum()
-    out[0] = members.size
-    out[1] = engaged
-    out[2] = (critical & covered).sum() / max(n_critical, 1)
-    out[3], out[4], out[5] = kernels.pair_stats(praw, pscale, iraw, iscale, members)
-    out[6] = (capacity * mat_ratio).sum()
-    out[7] = on_mat.sum()
-    out[8] = billing_revenue.sum()
-    out[9] = other_revenue.sum()
-    out[10] = vacant
-    out[11] = capacity.sum()
-    out[12] = reserves.sum()
+    trust_p, trust_i, density = kernels.pair_stats(praw, scales[0], iraw, scales[1], members)
+    capacity = floats[FloatField.CAPACITY]
+    grant = c.grant_spend
+    billing = floats[FloatField.BILLING_REVENUE].sum()
+    other = floats[FloatField.OTHER_REVENUE].sum()
+    total = grant + billing + other
+    row[0] = members.size
+    row[1] = engaged
+    row[2] = (critical & covered).sum() / max(critical.sum(), 1)
+    row[3], row[4], row[5] = trust_p, trust_i, density
+    row[6], row[7] = c.referrals_made, c.referrals_completed
+    row[8] = (capacity * floats[FloatField.MAT_RATIO]).sum()
+    row[9] = floats[FloatField.ON_MAT].sum()
+    row[10], row[11], row[12] = grant, billing, other
+    row[13] = grant / total if total > 0 else 0.0
+    row[14] = c.grant_sources + (billing > 0) + (c.pooled_fund > 0)
+    row[15] = vacant
+    row[16] = c.coordinator_present
+    row[17] = c.meetings
+    row[18] = capacity.sum()
+    row[19] = floats[FloatField.RESERVES].sum()
+    row[20] = c.pooled_fund
+    row[21] = c.people_linked
+    row[22] = not c.dissolved
+    row[23] = c.agenda
 
 
 def measure(model: ConsortiumModel) -> tuple[float, ...]:
     """Every monthly metric, in METRICS order."""
-    s, c = model.state, model.consortium
-    t = model.totals
-    _agency_totals(s.status, s.engagement, s.sector, model.critical,
-                   model.config.engagement.engaged_threshold, s.personal.raw, s.personal.scale,
-                   s.institutional.raw, s.institutional.scale, s.capacity, s.mat_ratio,
-                   s.on_mat, s.billing_revenue, s.other_revenue, s.reserves, s.leader_present,
-                   t)
-    grant = c.grant_spend
-    billing, other = float(t[8]), float(t[9])
-    total = grant + billing + other
-    sources = c.grant_sources + (billing > 0) + (c.pooled_fund > 0)
-    return (
-        float(t[0]), float(t[1]), float(t[2]), float(t[3]), float(t[4]), float(t[5]),
-        float(c.referrals_made), float(c.referrals_completed), float(t[6]), float(t[7]),
-        grant, billing, other, grant / total if total > 0 else 0.0, float(sources),
-        float(t[10]), float(c.coordinator_present), float(c.meetings), float(t[11]),
-        float(t[12]), c.pooled_fund, float(c.people_linked), float(not c.dissolved), c.agenda,
-    )
+    s = model.state
+    row = np.zeros(len(METRICS))
+    measure_into(row, s.floats, s.ints, s.flags, s.praw, s.iraw, s.scales,
+                 model.consortium.record, model.params, model.critical)
+    return tuple(row.tolist())
 
 
 class Recorder:
@@ -148,7 +148,9 @@ class Recorder:
 
     def record(self, model: ConsortiumModel, month: int) -> None:
         """Write this month's row."""
-        self.data[month] = measure(model)
+        s = model.state
+        measure_into(self.data[month], s.floats, s.ints, s.flags, s.praw, s.iraw, s.scales,
+                     model.consortium.record, model.params, model.critical)
 
     def column(self, name: str) -> np.ndarray:
         """One metric over months 0..horizon."""
@@ -184,8 +186,7 @@ def outcomes(model: ConsortiumModel) -> dict[str, float]:
     stop = c.dissolved_month if c.dissolved_month is not None else horizon
     after12 = min(end + 12, horizon)
     made = rec.column("referrals_made")[1:].sum()
-    departures = sum(1 for e in model.events
-                     if e.kind in ("leader_left", "coordinator_left", "manual_departure"))
+    departures = model.count_events("leader_left", "coordinator_left", "manual_departure")
     return {
         "sustained": float(sustained),
         "functioning_12m_after": float(rec.column("functioning")[after12]),

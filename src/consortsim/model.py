@@ -4,18 +4,54 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+from numba import njit
 
-from consortsim import mechanisms
 from consortsim.agents import Agency
 from consortsim.config import Scenario
 from consortsim.consortium import Consortium
-from consortsim.events import KINDS, NO_AGENCY, Event, EventBuffer
+from consortsim.events import KINDS, Event, EventBuffer, Row, Wording, word
 from consortsim.kernel_params import kernel_params
-from consortsim.mechanisms import EVENT_TEXT, grants, referrals, turnover
-from consortsim.metrics import Recorder
+from consortsim.mechanisms import (
+    EVENT_TEXT,
+    coordination,
+    engagement,
+    funding,
+    grants,
+    recruitment,
+    referrals,
+    turnover,
+)
+from consortsim.metrics import Recorder, measure_into
 from consortsim.params import NEEDS, SECTORS
 from consortsim.rng import SeedLike, as_seed_sequence, make_streams
 from consortsim.state import MEMBER, build_state
+
+
+@njit(cache=True)
+def _month(month: int, u_grants: np.ndarray, u_turnover: np.ndarray,
+           u_coordination: np.ndarray, u_referrals: np.ndarray, u_recruitment: np.ndarray,
+           floats: np.ndarray, ints: np.ndarray, flags: np.ndarray, praw: np.ndarray,
+           iraw: np.ndarray, scales: np.ndarray, pairs: np.ndarray, consortium: np.ndarray,
+           grant_table: np.ndarray, params: np.ndarray, sector_hazard: np.ndarray,
+           critical: np.ndarray, senders: np.ndarray, recv_ptr: np.ndarray,
+           recv_idx: np.ndarray, cumulative: np.ndarray, mat_in: np.ndarray, lead: int,
+           initial_grants_end: int, expected_referrals: float, ev_ints: np.ndarray,
+           ev_numbers: np.ndarray, row: np.ndarray) -> None:
+    """One month of every mechanism in MODEL.md's order, then its measurements."""
+    grants.month_step(month, u_grants, floats, ints, flags, grant_table, consortium, params,
+                      lead, ev_ints, ev_numbers)
+    turnover.month_step(month, u_turnover, floats, ints, flags, praw, iraw, scales, pairs,
+                        consortium, params, sector_hazard, lead, ev_ints, ev_numbers)
+    coordination.month_step(month, u_coordination, floats, ints, flags, praw, iraw, scales,
+                            consortium, params, lead, initial_grants_end, ev_ints, ev_numbers)
+    referrals.month_step(u_referrals, floats, praw, iraw, scales, pairs, consortium, params,
+                         senders, recv_ptr, recv_idx, cumulative, mat_in, expected_referrals)
+    funding.month_step(floats, ints, consortium, params)
+    engagement.month_step(month, floats, ints, flags, consortium, params, lead, ev_ints,
+                          ev_numbers)
+    recruitment.month_step(month, u_recruitment, floats, ints, praw, iraw, scales, consortium,
+                           params, critical, ev_ints, ev_numbers)
+    measure_into(row, floats, ints, flags, praw, iraw, scales, consortium, params, critical)
 
 
 class ConsortiumModel(mesa.Model):
@@ -45,14 +81,15 @@ class ConsortiumModel(mesa.Model):
         if not config.consortium.coordinator:
             self.consortium.coordinator_vacancy_left = round(
                 config.turnover.coordinator_vacancy_months)
-        self.events: list[Event] = []
+        self._events: list[Event] = []
+        self._event_rows: list[Row] = []
         self.event_buffer = EventBuffer(rows=6 * self.state.n + 64)
         self.params = kernel_params(config)
         self.grant_table = grants.grant_table(self)
         self.initial_grants_end = max((g.start + g.months for g in config.grants), default=0)
         self.agencies = [Agency(self, i) for i in range(self.state.n)]
-        self.totals = np.zeros(13)  # scratch for metrics.measure
         self.recorder = Recorder(self.months)
+        self._spare_row = np.zeros(self.recorder.data.shape[1])  # months past the horizon
         self.recorder.record(self, 0)
 
     def _wire_referrals(self) -> None:
@@ -89,30 +126,68 @@ class ConsortiumModel(mesa.Model):
         return grants.grants_of(self)
 
     def log(self, month: int, kind: str, agency: str, text: str, value: float = 0.0) -> None:
-        """Record an event."""
+        """Record an event written in Python (after every event emitted before it)."""
         self.events.append(Event(month, kind, agency, text, float(value)))
 
     def flush_events(self) -> None:
-        """Turn the rows compiled code emitted into ``Event`` records, in emitted order."""
+        """Keep the rows compiled code emitted this step (worded when ``events`` is read)."""
         c = self.consortium.record[0]
         count = int(c["event_count"])
-        if not count:
-            return
-        names = self.state.names
-        rows = self.event_buffer.ints[:count].tolist()
-        numbers = self.event_buffer.numbers[:count].tolist()
-        for (month, kind, agency), (value, a, b) in zip(rows, numbers, strict=True):
-            text = EVENT_TEXT[kind](self, agency, value, a, b)
-            self.events.append(Event(month, KINDS[kind], "" if agency == NO_AGENCY
-                                     else names[agency], text, value))
-        c["event_count"] = 0
+        if count:
+            buffer = self.event_buffer
+            self._event_rows += [(*ints, *numbers) for ints, numbers in zip(
+                buffer.ints[:count].tolist(), buffer.numbers[:count].tolist(), strict=True)]
+            c["event_count"] = 0
+
+    def wording(self) -> Wording:
+        """What event sentences name: agencies, their roles and the grants so far."""
+        return Wording(self.state.names,
+                       [SECTORS[k].replace("_", " ") for k in self.state.sector.tolist()],
+                       [grants.grant_name(self, r)
+                        for r in range(self.consortium.grant_count)])
+
+    @property
+    def events(self) -> list[Event]:
+        """Everything that happened so far, in order, with a sentence for people."""
+        if self._event_rows:
+            self._events += word(self._event_rows, self.wording(), EVENT_TEXT)
+            self._event_rows = []
+        return self._events
+
+    def count_events(self, *kinds: str) -> int:
+        """How many events of these kinds happened so far (without wording them)."""
+        codes = {KINDS.index(k) for k in kinds}
+        return (sum(1 for e in self._events if e.kind in kinds)
+                + sum(1 for row in self._event_rows if row[1] in codes))
+
+    def detach_events(self) -> tuple[list[Event], list[Row], Wording]:
+        """The events so far as (worded, rows not yet worded, wording): enough to word
+        them later without keeping the model."""
+        return list(self._events), list(self._event_rows), self.wording()
 
     def step(self) -> None:
-        """One month: the processes of MODEL.md in order, then the month's measurements."""
-        for mechanism in mechanisms.SCHEDULE:
-            mechanism.step(self)
-        if self.month <= self.months:
-            self.recorder.record(self, self.month)
+        """One month: the processes of MODEL.md in order, then the month's measurements.
+
+        The month runs as one compiled call (``_month``) that calls each mechanism's
+        ``month_step`` in ``mechanisms.SCHEDULE`` order, exactly as calling each module's
+        ``step`` in turn would (``tests/test_model.py`` checks that they agree).
+        """
+        s, buffer, streams = self.state, self.event_buffer, self.streams
+        month = self.month
+        row = self.recorder.data[month] if month <= self.months else self._spare_row
+        _month(month, streams["grants"].random(grants.DRAWS),
+               streams["turnover"].random(turnover.DRAWS_PER_AGENCY * s.n
+                                          + turnover.DRAWS_COORDINATOR),
+               streams["coordination"].random(coordination.DRAWS_PER_AGENCY * s.n
+                                              + coordination.DRAWS_CONSORTIUM),
+               referrals.draws(self),
+               streams["recruitment"].random(recruitment.DRAWS_PER_AGENCY * s.n),
+               s.floats, s.ints, s.flags, s.praw, s.iraw, s.scales, s.completed_pairs,
+               self.consortium.record, self.grant_table, self.params, self.sector_hazard,
+               self.critical, self.senders, self.recv_ptr, self.recv_idx,
+               self.arrival_cumulative, self.mat_in, self.lead, self.initial_grants_end,
+               self.expected_referrals, buffer.ints, buffer.numbers, row)
+        self.flush_events()
 
     def leader_leaves(self, index: int | str) -> None:
         """Make an agency's leader (or the coordinator, ``"coordinator"``) leave now.

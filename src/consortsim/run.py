@@ -10,22 +10,42 @@ from typing import Any
 import pandas as pd
 
 from consortsim.config import Scenario
+from consortsim.events import Event, Row, Wording, word
+from consortsim.mechanisms import EVENT_TEXT
 from consortsim.metrics import outcomes
 from consortsim.model import ConsortiumModel
 from consortsim.rng import SeedLike, describe
 
+EVENT_COLUMNS = ["month", "kind", "agency", "text", "value"]
+
 
 @dataclass
 class RunResult:
-    """What one run produced."""
+    """What one run produced.
+
+    ``events`` is the event log as a table, worded the first time it is read (a sweep
+    that needs only outcomes and series never pays for the sentences).
+    """
 
     scenario: Scenario
     seed: dict[str, Any]
     months: int
     outcomes: dict[str, float]
     timeseries: pd.DataFrame
-    events: pd.DataFrame
+    event_log: tuple[list[Event], list[Row], Wording] = field(repr=False)
     model: ConsortiumModel | None = field(default=None, repr=False)
+    _events: pd.DataFrame | None = field(default=None, init=False, repr=False)
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """One row per event: month, kind, agency, text, value."""
+        if self._events is None:
+            worded, rows, wording = self.event_log
+            every = worded + word(rows, wording, EVENT_TEXT)
+            self._events = pd.DataFrame(
+                [(e.month, e.kind, e.agency, e.text, e.value) for e in every],
+                columns=EVENT_COLUMNS)
+        return self._events
 
 
 def simulate(scenario: Scenario, seed: SeedLike | None = None, months: int | None = None,
@@ -40,11 +60,9 @@ def simulate(scenario: Scenario, seed: SeedLike | None = None, months: int | Non
     """
     model = ConsortiumModel(scenario, seed=seed, months=months)
     model.run_for(model.months)
-    events = pd.DataFrame([(e.month, e.kind, e.agency, e.text, e.value) for e in model.events],
-                          columns=["month", "kind", "agency", "text", "value"])
     return RunResult(scenario=scenario, seed=describe(model.seed_sequence), months=model.months,
-                     outcomes=outcomes(model), timeseries=model.recorder.frame(), events=events,
-                     model=model if keep_model else None)
+                     outcomes=outcomes(model), timeseries=model.recorder.frame(),
+                     event_log=model.detach_events(), model=model if keep_model else None)
 
 
 def environment() -> dict[str, str]:

@@ -182,9 +182,9 @@ def month_step(month: int, u: np.ndarray, floats: np.ndarray, ints: np.ndarray,
 
 
 EVENT_TEXT = {
-    Kind.COORDINATOR_ABSORBED: lambda m, i, v, a, b: (f"{m.state.names[i]} took the coordinator "
+    Kind.COORDINATOR_ABSORBED: lambda w, i, v, a, b: (f"{w.names[i]} took the coordinator "
                                                       "post into its own budget."),
-    Kind.COORDINATOR_POSITION_ENDED: lambda m, i, v, a, b: ("With no funding left, the "
+    Kind.COORDINATOR_POSITION_ENDED: lambda w, i, v, a, b: ("With no funding left, the "
                                                             "coordinator position ended."),
 }
 

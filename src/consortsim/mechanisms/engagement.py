@@ -121,9 +121,9 @@ def cost(model: ConsortiumModel) -> np.ndarray:
 
 
 EVENT_TEXT = {
-    Kind.MEMBER_LEFT: lambda m, i, v, a, b: (f"{m.state.names[i]} left the consortium: "
+    Kind.MEMBER_LEFT: lambda w, i, v, a, b: (f"{w.names[i]} left the consortium: "
                                              "membership no longer paid off."),
-    Kind.DISSOLVED: lambda m, i, v, a, b: "The consortium stopped functioning and dissolved.",
+    Kind.DISSOLVED: lambda w, i, v, a, b: "The consortium stopped functioning and dissolved.",
 }
 
 

@@ -298,17 +298,17 @@ def _pct(x: float) -> str:
 
 
 EVENT_TEXT = {
-    Kind.STREAM_LOST: lambda m, i, v, a, b: f"{grant_name(m, int(a))} was not renewed.",
-    Kind.AWARD: lambda m, i, v, a, b: (f"A successor grant was awarded (odds {_pct(v)}); "
+    Kind.STREAM_LOST: lambda w, i, v, a, b: f"{w.grant_names[int(a)]} was not renewed.",
+    Kind.AWARD: lambda w, i, v, a, b: (f"A successor grant was awarded (odds {_pct(v)}); "
                                        f"it starts in month {int(a) + 1}."),
-    Kind.APPLICATION_FAILED: lambda m, i, v, a, b: (f"A grant application failed (odds were "
+    Kind.APPLICATION_FAILED: lambda w, i, v, a, b: (f"A grant application failed (odds were "
                                                     f"{_pct(v)})."),
-    Kind.GRANT_ENDED: lambda m, i, v, a, b: f"{grant_name(m, int(a))} ended.",
-    Kind.BRIDGE_FUNDING: lambda m, i, v, a, b: (f"Bridge funding for {int(a)} months softens "
+    Kind.GRANT_ENDED: lambda w, i, v, a, b: f"{w.grant_names[int(a)]} ended.",
+    Kind.BRIDGE_FUNDING: lambda w, i, v, a, b: (f"Bridge funding for {int(a)} months softens "
                                                 "the cliff."),
-    Kind.FUNDING_CLIFF: lambda m, i, v, a, b: ("The last grant ended with no successor: the "
+    Kind.FUNDING_CLIFF: lambda w, i, v, a, b: ("The last grant ended with no successor: the "
                                                "funding cliff."),
-    Kind.GRANT_STARTED: lambda m, i, v, a, b: f"{grant_name(m, int(a))} started.",
+    Kind.GRANT_STARTED: lambda w, i, v, a, b: f"{w.grant_names[int(a)]} started.",
 }
 
 

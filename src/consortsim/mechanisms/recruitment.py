@@ -94,7 +94,7 @@ def uncovered_critical(model: ConsortiumModel) -> np.ndarray:
 
 
 EVENT_TEXT = {
-    Kind.MEMBER_JOINED: lambda m, i, v, a, b: f"{m.state.names[i]} joined the consortium.",
+    Kind.MEMBER_JOINED: lambda w, i, v, a, b: f"{w.names[i]} joined the consortium.",
 }
 
 

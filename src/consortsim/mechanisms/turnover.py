@@ -25,8 +25,8 @@ import numpy as np
 from numba import njit
 
 from consortsim import kernels
-from consortsim.events import Kind, emit
-from consortsim.params import SECTORS, annual_to_monthly
+from consortsim.events import Kind, Wording, emit
+from consortsim.params import annual_to_monthly
 from consortsim.state import LEFT, FlagField, FloatField, IntField, utilisation
 
 if TYPE_CHECKING:
@@ -220,27 +220,25 @@ def coordinator_departs(model: ConsortiumModel, vacancy: int, month: int,
     depart(model, COORDINATOR, vacancy, month, manual)
 
 
-def _departure_text(model: ConsortiumModel, i: int, weakened: float, broken: float,
-                    coordinator: float, manual: bool) -> str:
+def _departure_text(w: Wording, i: int, weakened: float, broken: float, coordinator: float,
+                    manual: bool) -> str:
     if coordinator:
         who = "In the workshop, the" if manual else "The"
         return f"{who} consortium coordinator left; meetings stop until a successor is hired."
-    s = model.state
-    role = SECTORS[s.sector[i]].replace("_", " ")
     who = "In the workshop, the leader" if manual else "The leader"
-    return (f"{who} at {s.names[i]} ({role}) left; {int(weakened)} ties weakened"
+    return (f"{who} at {w.names[i]} ({w.roles[i]}) left; {int(weakened)} ties weakened"
             + (f", {int(broken)} referral pathways broken." if broken else "."))
 
 
 EVENT_TEXT = {
-    Kind.LEADER_ARRIVED: lambda m, i, v, a, b: f"A new leader started at {m.state.names[i]}.",
-    Kind.LEADER_LEFT: lambda m, i, v, a, b: _departure_text(m, i, v, a, b, manual=False),
-    Kind.COORDINATOR_LEFT: lambda m, i, v, a, b: _departure_text(m, i, v, a, b, manual=False),
-    Kind.MANUAL_DEPARTURE: lambda m, i, v, a, b: _departure_text(m, i, v, a, b, manual=True),
-    Kind.PATHWAYS_BROKEN: lambda m, i, v, a, b: (f"{int(v)} referral pathways through "
-                                                 f"{m.state.names[i]} fell below working "
+    Kind.LEADER_ARRIVED: lambda w, i, v, a, b: f"A new leader started at {w.names[i]}.",
+    Kind.LEADER_LEFT: lambda w, i, v, a, b: _departure_text(w, i, v, a, b, manual=False),
+    Kind.COORDINATOR_LEFT: lambda w, i, v, a, b: _departure_text(w, i, v, a, b, manual=False),
+    Kind.MANUAL_DEPARTURE: lambda w, i, v, a, b: _departure_text(w, i, v, a, b, manual=True),
+    Kind.PATHWAYS_BROKEN: lambda w, i, v, a, b: (f"{int(v)} referral pathways through "
+                                                 f"{w.names[i]} fell below working "
                                                  "trust."),
-    Kind.COORDINATOR_HIRED: lambda m, i, v, a, b: "A new consortium coordinator was hired.",
+    Kind.COORDINATOR_HIRED: lambda w, i, v, a, b: "A new consortium coordinator was hired.",
 }
 
 
