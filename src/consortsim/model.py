@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mesa
 import numpy as np
 from numba import njit
@@ -23,8 +25,10 @@ from consortsim.mechanisms import (
 )
 from consortsim.metrics import Recorder, measure_into
 from consortsim.params import NEEDS, SECTORS
-from consortsim.rng import SeedLike, as_seed_sequence, make_streams
+from consortsim.rng import BLOCK_MONTHS, SeedLike, as_seed_sequence, make_streams
 from consortsim.state import MEMBER, build_state
+
+DrawYear = Callable[[np.random.Generator, "ConsortiumModel"], list[np.ndarray]]
 
 
 @njit(cache=True)
@@ -67,6 +71,7 @@ class ConsortiumModel(mesa.Model):
                  months: int | None = None) -> None:
         self.seed_sequence = as_seed_sequence(config.seed if seed is None else seed)
         self.streams = make_streams(self.seed_sequence)
+        self._draw_blocks: dict[DrawYear, tuple[int, list[np.ndarray]]] = {}
         super().__init__(rng=self.streams["mesa"])
         self.config = config
         self.months = config.months if months is None else months
@@ -120,6 +125,17 @@ class ConsortiumModel(mesa.Model):
         """The month being simulated (1 = the first); 0 before the first step."""
         return self.steps
 
+    def draws(self, draw_year: DrawYear) -> np.ndarray:
+        """This month's random numbers for a mechanism, from its ``draw_year`` (which draws
+        a year of months at a time from the mechanism's own stream)."""
+        year, k = divmod(self.month - 1, BLOCK_MONTHS)
+        block = self._draw_blocks.get(draw_year)
+        if block is None or block[0] != year:
+            name = draw_year.__module__.rsplit(".", 1)[-1]
+            block = (year, draw_year(self.streams[name], self))
+            self._draw_blocks[draw_year] = block
+        return block[1][k]
+
     @property
     def grants(self) -> list[grants.Grant]:
         """The funding plan so far: the scenario's grants, streams, awards and bridges."""
@@ -172,17 +188,13 @@ class ConsortiumModel(mesa.Model):
         ``month_step`` in ``mechanisms.SCHEDULE`` order, exactly as calling each module's
         ``step`` in turn would (``tests/test_model.py`` checks that they agree).
         """
-        s, buffer, streams = self.state, self.event_buffer, self.streams
+        s, buffer, draws = self.state, self.event_buffer, self.draws
         month = self.month
         row = self.recorder.data[month] if month <= self.months else self._spare_row
-        _month(month, streams["grants"].random(grants.DRAWS),
-               streams["turnover"].random(turnover.DRAWS_PER_AGENCY * s.n
-                                          + turnover.DRAWS_COORDINATOR),
-               streams["coordination"].random(coordination.DRAWS_PER_AGENCY * s.n
-                                              + coordination.DRAWS_CONSORTIUM),
-               referrals.draws(self),
-               streams["recruitment"].random(recruitment.DRAWS_PER_AGENCY * s.n),
-               s.floats, s.ints, s.flags, s.praw, s.iraw, s.scales, s.completed_pairs,
+        _month(month, draws(grants.draw_year), draws(turnover.draw_year),
+               draws(coordination.draw_year), draws(referrals.draw_year),
+               draws(recruitment.draw_year), s.floats, s.ints, s.flags, s.praw, s.iraw,
+               s.scales, s.completed_pairs,
                self.consortium.record, self.grant_table, self.params, self.sector_hazard,
                self.critical, self.senders, self.recv_ptr, self.recv_idx,
                self.arrival_cumulative, self.mat_in, self.lead, self.initial_grants_end,

@@ -2,7 +2,10 @@
 
 A stream's key is a stable hash of its name, so adding or removing a mechanism never
 shifts another mechanism's numbers, and strategies compared on the same seed share every
-draw that their differences do not touch (common random numbers).
+draw that their differences do not touch (common random numbers). Each mechanism draws
+its numbers a year (``BLOCK_MONTHS``) at a time, in amounts that depend on the
+consortium's size and on arrivals only, never on its state: month m of a run always gets
+the same numbers, whatever the horizon and whatever happened before.
 """
 
 from __future__ import annotations
@@ -35,6 +38,14 @@ def stream(seed_seq: np.random.SeedSequence, name: str) -> np.random.Generator:
     child = np.random.SeedSequence(seed_seq.entropy, spawn_key=key,
                                    pool_size=seed_seq.pool_size)
     return np.random.Generator(np.random.PCG64(child))
+
+
+BLOCK_MONTHS = 12  # random numbers are drawn a year of months at a time
+
+
+def monthly_uniforms(rng: np.random.Generator, per_month: int) -> list[np.ndarray]:
+    """A year's uniforms for one mechanism: ``BLOCK_MONTHS`` rows of ``per_month``."""
+    return list(rng.random((BLOCK_MONTHS, per_month)))
 
 
 def make_streams(seed_seq: np.random.SeedSequence) -> dict[str, np.random.Generator]:

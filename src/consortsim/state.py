@@ -9,6 +9,7 @@ agreements hold.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -217,48 +218,87 @@ for _block, _fields in (("floats", FloatField), ("ints", IntField), ("flags", Fl
         setattr(State, _field.name.lower(), _row_property(_block, int(_field)))
 
 
-def _synthetic_specs(scenario: Scenario, rng: np.random.Generator) -> list[AgencySpec]:
+def _field_default(model: type, name: str) -> Any:
+    return model.model_fields[name].default
+
+
+def _columns_of(specs: list[AgencySpec]) -> dict[str, Any]:
+    """Named agencies as columns; an unset per-agency value is NaN (its sector's default)."""
+    def opt(values: list[float | None]) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+    return {
+        "name": [a.name for a in specs],
+        "sector": np.array([SECTORS.index(a.sector) for a in specs], dtype=np.int64),
+        "member": np.array([a.member for a in specs], dtype=bool),
+        "capacity": np.array([a.capacity for a in specs], dtype=float),
+        "mat_slots": opt([a.mat_slots for a in specs]),
+        "reserves_months": np.array([a.reserves_months for a in specs], dtype=float),
+        "billing": opt([a.billing for a in specs]),
+        "entry_rate": opt([a.entry_rate for a in specs]),
+        "belief_distance": opt([a.belief_distance for a in specs]),
+        "infrastructure": np.array([a.infrastructure for a in specs], dtype=float),
+        "engagement": np.array([a.engagement for a in specs], dtype=float),
+        "leader_present": np.array([a.leader.present for a in specs], dtype=bool),
+        "commitment": np.array([a.leader.commitment for a in specs], dtype=float),
+        "experience": np.array([a.leader.experience for a in specs], dtype=float),
+        "tenure": np.array([a.leader.tenure_months for a in specs], dtype=np.int64),
+    }
+
+
+def _synthetic_columns(scenario: Scenario, rng: np.random.Generator) -> dict[str, Any]:
+    """A synthetic consortium's agencies, generated from the seed, as columns.
+
+    Values not generated take the declared defaults of ``AgencySpec`` and ``Leader``.
+    """
     syn = scenario.synthetic
     assert syn is not None
+    n = syn.agencies
     mix = {s: w for s, w in syn.sector_mix.items() if w > 0} or {s: 1.0 for s in SECTORS}
     sectors = list(mix)
     weights = np.array([mix[s] for s in sectors], dtype=float)
-    picks = rng.choice(len(sectors), size=syn.agencies, p=weights / weights.sum())
-    member = rng.random(syn.agencies) < syn.member_share
+    picks = rng.choice(len(sectors), size=n, p=weights / weights.sum())
+    member = rng.random(n) < syn.member_share
     member[0] = True
-    cap = rng.gamma(4.0, syn.capacity_mean / 4.0, syn.agencies)
-    commit = np.clip(rng.normal(syn.commitment_mean, 0.15, syn.agencies), 0, 1)
-    exper = np.clip(rng.normal(syn.experience_mean, 0.2, syn.agencies), 0, 1)
-    infra = np.clip(rng.normal(syn.infrastructure_mean, 0.15, syn.agencies), 0, 1)
-    tenure = rng.integers(0, 96, syn.agencies)
+    cap = rng.gamma(4.0, syn.capacity_mean / 4.0, n)
+    commit = np.clip(rng.normal(syn.commitment_mean, 0.15, n), 0, 1)
+    exper = np.clip(rng.normal(syn.experience_mean, 0.2, n), 0, 1)
+    infra = np.clip(rng.normal(syn.infrastructure_mean, 0.15, n), 0, 1)
+    tenure = rng.integers(0, 96, n)
     counts: dict[str, int] = {}
-    specs = []
-    for pick, joined, slots, c, e, f, t in zip(picks.tolist(), member.tolist(),
-                                               np.round(cap, 1).tolist(), commit.tolist(),
-                                               exper.tolist(), infra.tolist(), tenure.tolist(),
-                                               strict=True):
+    names = []
+    for pick in picks.tolist():
         sector = sectors[pick]
         counts[sector] = counts.get(sector, 0) + 1
-        specs.append(AgencySpec(
-            name=f"{sector.replace('_', ' ').title()} {counts[sector]}", sector=sector,
-            member=joined, capacity=slots, infrastructure=f,
-            leader=Leader(commitment=c, experience=e, tenure_months=t)))
-    return specs
+        names.append(f"{sector.replace('_', ' ').title()} {counts[sector]}")
+    unset = np.full(n, np.nan)
+    return {
+        "name": names,
+        "sector": np.array([SECTORS.index(sectors[k]) for k in range(len(sectors))],
+                           dtype=np.int64)[picks],
+        "member": member, "capacity": np.round(cap, 1), "mat_slots": unset,
+        "reserves_months": np.full(n, float(_field_default(AgencySpec, "reserves_months"))),
+        "billing": unset, "entry_rate": unset, "belief_distance": unset,
+        "infrastructure": infra,
+        "engagement": np.full(n, float(_field_default(AgencySpec, "engagement"))),
+        "leader_present": np.full(n, bool(_field_default(Leader, "present"))),
+        "commitment": commit, "experience": exper, "tenure": tenure.astype(np.int64),
+    }
 
 
-def agency_specs(scenario: Scenario, rng: np.random.Generator) -> list[AgencySpec]:
-    """The scenario's agencies, generated from the seed for a synthetic scenario."""
+def agency_columns(scenario: Scenario, rng: np.random.Generator) -> dict[str, Any]:
+    """The scenario's agencies as columns, generated from the seed for a synthetic one."""
     if scenario.synthetic is None:
-        return list(scenario.agencies)
-    return _synthetic_specs(scenario, rng)
+        return _columns_of(list(scenario.agencies))
+    return _synthetic_columns(scenario, rng)
 
 
-def lead_index(scenario: Scenario, specs: list[AgencySpec]) -> int:
+def lead_index(scenario: Scenario, names: list[str], member: np.ndarray) -> int:
     """The lead agency: named in the scenario, else the first member."""
     lead = scenario.consortium.lead
     if lead is not None:
-        return next(i for i, a in enumerate(specs) if a.name == lead)
-    return next(i for i, a in enumerate(specs) if a.member)
+        return names.index(lead)
+    return int(np.flatnonzero(member)[0])
 
 
 def _initial_trust(scenario: Scenario, member: np.ndarray, rng: np.random.Generator,
@@ -277,56 +317,48 @@ def _initial_trust(scenario: Scenario, member: np.ndarray, rng: np.random.Genera
 
 def build_state(scenario: Scenario, rng: np.random.Generator) -> tuple[State, int]:
     """Initial arrays of a scenario, and the lead agency's index."""
-    specs = agency_specs(scenario, rng)
-    n = len(specs)
+    a = agency_columns(scenario, rng)
+    n = len(a["name"])
     f = scenario.funding
-    sector_ix = np.array([SECTORS.index(a.sector) for a in specs])
+    sector_ix = a["sector"]
 
-    def col(column: str, attr: str | None = None) -> np.ndarray:
+    def col(column: str, given: np.ndarray | None = None) -> np.ndarray:
+        """A per-sector parameter for each agency, unless the agency sets its own."""
         by_sector = np.array([scenario.sector_value(sector, column) for sector in SECTORS])
         values = by_sector[sector_ix]
-        if attr:
-            for i, a in enumerate(specs):
-                given = getattr(a, attr)
-                if given is not None:
-                    values[i] = given
-        return values
+        return values if given is None else np.where(np.isnan(given), values, given)
 
-    capacity = np.array([a.capacity for a in specs], dtype=float)
+    capacity = a["capacity"]
     mat_ratio = col("mat_slot_ratio")
-    explicit = np.array([a.mat_slots is not None for a in specs])
+    explicit = ~np.isnan(a["mat_slots"])
     if explicit.any():
-        given = np.array([a.mat_slots or 0.0 for a in specs])
-        mat_ratio = np.where(explicit, given / np.maximum(capacity, 1e-9), mat_ratio)
+        mat_ratio = np.where(explicit, np.nan_to_num(a["mat_slots"]) / np.maximum(capacity, 1e-9),
+                             mat_ratio)
     offers = np.column_stack([col(f"offers_{need}") > 0.5 for need in NEEDS])
-    member = np.array([a.member for a in specs])
-    lead = lead_index(scenario, specs)
+    member = a["member"]
+    lead = lead_index(scenario, a["name"], member)
     cost0 = capacity * f.slot_cost
-    billing = col("billing", "billing")
+    billing = col("billing", a["billing"])
     perm = rng.permutation(n)
     table = np.empty(n, dtype=np.int64)
     table[perm] = np.arange(n) // scenario.coordination.table_size
     trust = _initial_trust(scenario, member, rng, lead)
+    present = a["leader_present"]
     state = State(
-        names=[a.name for a in specs], sector=sector_ix,
+        names=a["name"], sector=sector_ix,
         status=np.where(member, MEMBER, PROSPECT),
-        engagement=np.where(member, [a.engagement for a in specs], 0.0),
-        low_months=np.zeros(n, dtype=np.int64),
-        capacity=capacity.copy(), capacity0=capacity.copy(),
+        engagement=np.where(member, a["engagement"], 0.0),
+        capacity=capacity, capacity0=capacity,
         base_load=capacity * f.caseload_share, mat_ratio=mat_ratio,
-        on_mat=np.zeros(n),
-        reserves=np.array([a.reserves_months for a in specs]) * cost0,
-        other_revenue=cost0 * f.other_revenue_share, revenue_smooth=cost0.copy(),
+        reserves=a["reserves_months"] * cost0,
+        other_revenue=cost0 * f.other_revenue_share, revenue_smooth=cost0,
         billing=billing, billing_cap=np.minimum(1.0, billing + f.billing_ceiling),
-        entry_rate=col("entry_rate", "entry_rate"), belief=col("belief_distance",
-                                                              "belief_distance"),
-        infrastructure=np.array([a.infrastructure for a in specs]), offers=offers,
-        leader_present=np.array([a.leader.present for a in specs]),
-        vacancy_left=np.where([a.leader.present for a in specs], 0,
-                              round(scenario.turnover.vacancy_months)).astype(np.int64),
-        tenure=np.array([a.leader.tenure_months for a in specs], dtype=np.int64),
-        commitment=np.array([a.leader.commitment for a in specs]),
-        experience=np.array([a.leader.experience for a in specs]),
+        entry_rate=col("entry_rate", a["entry_rate"]),
+        belief=col("belief_distance", a["belief_distance"]),
+        infrastructure=a["infrastructure"], offers=offers,
+        leader_present=present,
+        vacancy_left=np.where(present, 0, round(scenario.turnover.vacancy_months)),
+        tenure=a["tenure"], commitment=a["commitment"], experience=a["experience"],
         table=table, personal=trust,
         institutional=np.where(trust >= scenario.consortium.prior_trust, 0.5 * trust, 0.0),
     )

@@ -31,6 +31,7 @@ from numba import njit
 
 from consortsim import kernels
 from consortsim.events import Kind, emit
+from consortsim.rng import monthly_uniforms
 from consortsim.state import MEMBER, FlagField, FloatField, IntField, utilisation
 
 if TYPE_CHECKING:
@@ -153,6 +154,11 @@ DRAWS_PER_AGENCY = MAX_MEETINGS_PER_MONTH  # attendance at each possible meeting
 DRAWS_CONSORTIUM = 1  # the lead absorbing the post
 
 
+def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> list[np.ndarray]:
+    """A year of this mechanism's uniforms, one array per month."""
+    return monthly_uniforms(rng, DRAWS_PER_AGENCY * model.state.n + DRAWS_CONSORTIUM)
+
+
 @njit(cache=True)
 def month_step(month: int, u: np.ndarray, floats: np.ndarray, ints: np.ndarray,
                flags: np.ndarray, praw: np.ndarray, iraw: np.ndarray, scales: np.ndarray,
@@ -192,8 +198,8 @@ EVENT_TEXT = {
 def step(model: ConsortiumModel) -> None:
     """Coordinator funding, meetings, one-to-one time, formalisation and trust decay."""
     s, buffer = model.state, model.event_buffer
-    u = model.streams["coordination"].random(DRAWS_PER_AGENCY * s.n + DRAWS_CONSORTIUM)
-    month_step(model.month, u, s.floats, s.ints, s.flags, s.praw, s.iraw, s.scales,
+    month_step(model.month, model.draws(draw_year), s.floats, s.ints, s.flags, s.praw,
+               s.iraw, s.scales,
                model.consortium.record, model.params, model.lead, model.initial_grants_end,
                buffer.ints, buffer.numbers)
     model.flush_events()

@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 
 from consortsim.events import NO_AGENCY, Kind, emit
+from consortsim.rng import monthly_uniforms
 from consortsim.state import MEMBER, FlagField, FloatField, IntField
 
 if TYPE_CHECKING:
@@ -293,6 +294,11 @@ def month_step(month: int, u: np.ndarray, floats: np.ndarray, ints: np.ndarray,
 DRAWS = 9  # uniforms a month
 
 
+def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> list[np.ndarray]:
+    """A year of this mechanism's uniforms, one array per month."""
+    return monthly_uniforms(rng, DRAWS)
+
+
 def _pct(x: float) -> str:
     return f"{x:.0%}"
 
@@ -315,7 +321,7 @@ EVENT_TEXT = {
 def step(model: ConsortiumModel) -> None:
     """Grant schedules, applications, awards, the cliff, and this month's grant money."""
     s = model.state
-    month_step(model.month, model.streams["grants"].random(DRAWS), s.floats, s.ints, s.flags,
+    month_step(model.month, model.draws(draw_year), s.floats, s.ints, s.flags,
                model.grant_table, model.consortium.record, model.params, model.lead,
                model.event_buffer.ints, model.event_buffer.numbers)
     model.flush_events()

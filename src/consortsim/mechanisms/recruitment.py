@@ -21,6 +21,7 @@ from numba import njit
 
 from consortsim import kernels
 from consortsim.events import Kind, emit
+from consortsim.rng import monthly_uniforms
 from consortsim.state import MEMBER, PROSPECT, FloatField, IntField
 
 if TYPE_CHECKING:
@@ -43,6 +44,11 @@ def _uncovered(floats: np.ndarray, ints: np.ndarray, critical: np.ndarray,
 
 
 DRAWS_PER_AGENCY = 2  # reached, accepts
+
+
+def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> list[np.ndarray]:
+    """A year of this mechanism's uniforms, one array per month."""
+    return monthly_uniforms(rng, DRAWS_PER_AGENCY * model.state.n)
 
 
 @njit(cache=True)
@@ -101,8 +107,7 @@ EVENT_TEXT = {
 def step(model: ConsortiumModel) -> None:
     """Approach prospects and let some of them join."""
     s, buffer = model.state, model.event_buffer
-    u = model.streams["recruitment"].random(DRAWS_PER_AGENCY * s.n)
-    month_step(model.month, u, s.floats, s.ints, s.praw, s.iraw, s.scales,
+    month_step(model.month, model.draws(draw_year), s.floats, s.ints, s.praw, s.iraw, s.scales,
                model.consortium.record, model.params, model.critical, buffer.ints,
                buffer.numbers)
     model.flush_events()

@@ -37,6 +37,7 @@ from numba import njit
 
 from consortsim import kernels
 from consortsim.params import NEEDS
+from consortsim.rng import BLOCK_MONTHS
 from consortsim.state import FloatField
 
 if TYPE_CHECKING:
@@ -112,16 +113,18 @@ def month_step(u: np.ndarray, floats: np.ndarray, praw: np.ndarray, iraw: np.nda
                               - c.track_record)
 
 
-def draws(model: ConsortiumModel) -> np.ndarray:
-    """This month's uniforms: a Poisson number of people, three uniforms each."""
-    rng = model.streams["referrals"]
-    return rng.random((rng.poisson(model.arrival_cumulative[-1]), DRAWS_PER_PERSON))
+def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> list[np.ndarray]:
+    """A year of arrivals: each month a Poisson number of people, three uniforms each."""
+    people = rng.poisson(model.arrival_cumulative[-1], BLOCK_MONTHS)
+    u = rng.random((int(people.sum()), DRAWS_PER_PERSON))
+    ends = np.cumsum(people).tolist()
+    return [u[end - k:end] for k, end in zip(people.tolist(), ends, strict=True)]
 
 
 def step(model: ConsortiumModel) -> None:
     """Arrivals, routing, linkage, trust from referrals, MAT and billing revenue."""
     s = model.state
-    month_step(draws(model), s.floats, s.praw, s.iraw, s.scales, s.completed_pairs,
+    month_step(model.draws(draw_year), s.floats, s.praw, s.iraw, s.scales, s.completed_pairs,
                model.consortium.record, model.params, model.senders, model.recv_ptr,
                model.recv_idx, model.arrival_cumulative, model.mat_in,
                model.expected_referrals)

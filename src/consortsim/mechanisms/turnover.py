@@ -27,6 +27,7 @@ from numba import njit
 from consortsim import kernels
 from consortsim.events import Kind, Wording, emit
 from consortsim.params import annual_to_monthly
+from consortsim.rng import monthly_uniforms
 from consortsim.state import LEFT, FlagField, FloatField, IntField, utilisation
 
 if TYPE_CHECKING:
@@ -172,6 +173,11 @@ DRAWS_PER_AGENCY = 4  # departure, vacancy length, new leader's commitment and e
 DRAWS_COORDINATOR = 2  # departure, vacancy length
 
 
+def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> list[np.ndarray]:
+    """A year of this mechanism's uniforms, one array per month."""
+    return monthly_uniforms(rng, DRAWS_PER_AGENCY * model.state.n + DRAWS_COORDINATOR)
+
+
 @njit(cache=True)
 def month_step(month: int, u: np.ndarray, floats: np.ndarray, ints: np.ndarray,
                flags: np.ndarray, praw: np.ndarray, iraw: np.ndarray, scales: np.ndarray,
@@ -245,8 +251,8 @@ EVENT_TEXT = {
 def step(model: ConsortiumModel) -> None:
     """Departures, vacancies and arrivals of agency leaders and the coordinator."""
     s, buffer = model.state, model.event_buffer
-    u = model.streams["turnover"].random(DRAWS_PER_AGENCY * s.n + DRAWS_COORDINATOR)
-    month_step(model.month, u, s.floats, s.ints, s.flags, s.praw, s.iraw, s.scales,
+    month_step(model.month, model.draws(draw_year), s.floats, s.ints, s.flags, s.praw,
+               s.iraw, s.scales,
                s.completed_pairs, model.consortium.record, model.params, model.sector_hazard,
                model.lead, buffer.ints, buffer.numbers)
     model.flush_events()
