@@ -223,3 +223,20 @@ def test_a_committed_lead_absorbs_the_funded_coordinator_after_the_grants(small_
     never.run_for(24)
     assert events(never, "coordinator_absorbed") == []
     assert len(events(never, "coordinator_position_ended")) == 1
+
+
+def test_working_pairs_are_the_pairs_at_one_table_or_with_the_lead():
+    from consortsim import kernels
+
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        n = int(rng.integers(2, 40))
+        table = rng.integers(0, 4, n)
+        agencies = np.flatnonzero(rng.random(n) < 0.7)
+        lead = int(rng.integers(0, n))
+        expected = {(int(i), int(j)) for a, i in enumerate(agencies) for j in agencies[a + 1:]
+                    if table[i] == table[j] or lead in (i, j)}
+        pairs = kernels.working_pairs(agencies, table, lead)
+        found = [tuple(row) for row in pairs.tolist()]
+        assert len(found) == len(set(found)) == len(expected)
+        assert set(found) == expected

@@ -14,19 +14,64 @@ from numba import njit
 
 
 @njit(cache=True)
+def working_pairs(agencies: np.ndarray, table: np.ndarray, lead: int) -> np.ndarray:
+    """The pairs among ``agencies`` (ascending indices) who work together: the same table,
+    or one of them is the lead, who sits at every table. Rows (i, j) with i < j."""
+    order = np.argsort(table[agencies], kind="mergesort")
+    grouped = agencies[order]
+    with_lead = 0
+    for i in agencies:
+        if i != lead:
+            with_lead += 1
+    has_lead = with_lead < agencies.size
+    count = with_lead if has_lead else 0
+    start = 0
+    while start < grouped.size:  # pairs within each table, the lead's aside
+        end = start
+        k = 0
+        while end < grouped.size and table[grouped[end]] == table[grouped[start]]:
+            if grouped[end] != lead:
+                k += 1
+            end += 1
+        count += k * (k - 1) // 2
+        start = end
+    pairs = np.empty((count, 2), dtype=np.int64)
+    r = 0
+    if has_lead:
+        for i in agencies:
+            if i != lead:
+                pairs[r, 0], pairs[r, 1] = min(i, lead), max(i, lead)
+                r += 1
+    start = 0
+    while start < grouped.size:
+        end = start
+        while end < grouped.size and table[grouped[end]] == table[grouped[start]]:
+            end += 1
+        for a in range(start, end):
+            i = grouped[a]
+            if i == lead:
+                continue
+            for b in range(a + 1, end):
+                j = grouped[b]
+                if j == lead:
+                    continue
+                pairs[r, 0], pairs[r, 1] = min(i, j), max(i, j)
+                r += 1
+        start = end
+    return pairs
+
+
+@njit(cache=True)
 def meet(raw: np.ndarray, scale: float, attend: np.ndarray, table: np.ndarray, lead: int,
          gain: float) -> None:
     """Raise personal trust of every pair at the same table (the lead sits at all)."""
-    idx = np.flatnonzero(attend)
-    for a in range(idx.size):
-        i = idx[a]
-        for b in range(a + 1, idx.size):
-            j = idx[b]
-            if table[i] == table[j] or i == lead or j == lead:
-                t = raw[i, j] * scale
-                t += gain * (1.0 - t)
-                raw[i, j] = t / scale
-                raw[j, i] = t / scale
+    pairs = working_pairs(np.flatnonzero(attend), table, lead)
+    for r in range(pairs.shape[0]):
+        i, j = pairs[r, 0], pairs[r, 1]
+        t = raw[i, j] * scale
+        t += gain * (1.0 - t)
+        raw[i, j] = t / scale
+        raw[j, i] = t / scale
 
 
 @njit(cache=True)
@@ -34,42 +79,66 @@ def formalise(praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: float,
               members: np.ndarray, table: np.ndarray, lead: int, rate: float,
               threshold: float) -> None:
     """Move part of personal trust into institutional trust on working ties."""
-    for a in range(members.size):
-        i = members[a]
-        for b in range(a + 1, members.size):
-            j = members[b]
-            if not (table[i] == table[j] or i == lead or j == lead):
-                continue
-            p = praw[i, j] * pscale
-            if p < threshold:
-                continue
-            inst = iraw[i, j] * iscale
-            if p > inst:
-                inst += rate * (p - inst)
-                iraw[i, j] = inst / iscale
-                iraw[j, i] = inst / iscale
+    pairs = working_pairs(members, table, lead)
+    for r in range(pairs.shape[0]):
+        i, j = pairs[r, 0], pairs[r, 1]
+        p = praw[i, j] * pscale
+        if p < threshold:
+            continue
+        inst = iraw[i, j] * iscale
+        if p > inst:
+            inst += rate * (p - inst)
+            iraw[i, j] = inst / iscale
+            iraw[j, i] = inst / iscale
 
 
 @njit(cache=True)
 def pair_stats(praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: float,
                members: np.ndarray) -> tuple[float, float, float]:
-    """Mean personal and institutional trust, and the share of pairs above 0.5 effective."""
+    """Mean personal and institutional trust, and the share of pairs above 0.5 effective.
+
+    Sums run in four interleaved partial sums per agency (a fixed order, so the result is
+    the same on every machine), which lets the loop run four pairs at a time.
+    """
     k = members.size
     if k < 2:
         return 0.0, 0.0, 0.0
-    sp = si = dense = 0.0
+    sp = si = 0.0
+    dense = 0
     for a in range(k):
         i = members[a]
-        for b in range(a + 1, k):
+        p0 = p1 = p2 = p3 = q0 = q1 = q2 = q3 = 0.0
+        d = 0
+        b = a + 1
+        while b + 3 < k:
+            j0, j1, j2, j3 = members[b], members[b + 1], members[b + 2], members[b + 3]
+            x0, x1, x2, x3 = praw[i, j0], praw[i, j1], praw[i, j2], praw[i, j3]
+            y0, y1, y2, y3 = iraw[i, j0], iraw[i, j1], iraw[i, j2], iraw[i, j3]
+            p0 += x0
+            p1 += x1
+            p2 += x2
+            p3 += x3
+            q0 += y0
+            q1 += y1
+            q2 += y2
+            q3 += y3
+            for x, y in ((x0, y0), (x1, y1), (x2, y2), (x3, y3)):
+                p, q = x * pscale, y * iscale
+                d += p + q - p * q > 0.5
+            b += 4
+        while b < k:
             j = members[b]
-            p = praw[i, j] * pscale
-            q = iraw[i, j] * iscale
-            sp += p
-            si += q
-            if p + q - p * q > 0.5:
-                dense += 1.0
+            x, y = praw[i, j], iraw[i, j]
+            p0 += x
+            q0 += y
+            p, q = x * pscale, y * iscale
+            d += p + q - p * q > 0.5
+            b += 1
+        sp += (p0 + p1) + (p2 + p3)
+        si += (q0 + q1) + (q2 + q3)
+        dense += d
     pairs = k * (k - 1) / 2.0
-    return sp / pairs, si / pairs, dense / pairs
+    return sp * pscale / pairs, si * iscale / pairs, dense / pairs
 
 
 @njit(cache=True)
@@ -139,7 +208,8 @@ def refer(u: np.ndarray, cumulative: np.ndarray, senders: np.ndarray, recv_ptr: 
     """Place, route and link every person arriving this month; update trust both ways.
 
     Person ``p`` has three uniforms ``u[p]``: its cell (``arrivals``), its receiver and its
-    linkage. People are handled need by need and entry agency by entry agency. The
+    linkage. People are handled entry agency by entry agency and, at each, need by need
+    (so each agency's row of trust is read once a month). The
     receivers of a need are ``recv_idx[recv_ptr[need]:recv_ptr[need + 1]]``; a receiver is
     picked with weight ``cold`` + effective trust (zero for the sender itself or an agency
     with no capacity). A receiver with no free capacity (capacity beyond its ``base_load``)
@@ -157,22 +227,24 @@ def refer(u: np.ndarray, cumulative: np.ndarray, senders: np.ndarray, recv_ptr: 
     done = 0
     linked_elsewhere = 0
     person = 0
-    for need in range(counts.shape[0]):
-        lo, hi = recv_ptr[need], recv_ptr[need + 1]
-        weights = np.zeros(hi - lo)
-        for s_pos in range(senders.size):
+    weights = np.zeros(recv_idx.size)
+    open_ = np.empty(recv_idx.size)  # 1 where the receiver has any capacity this month
+    for k in range(recv_idx.size):
+        open_[k] = 1.0 if capacity[recv_idx[k]] > 0.0 else 0.0
+    for s_pos in range(senders.size):
+        s = senders[s_pos]
+        prow, irow = praw[s], iraw[s]
+        for need in range(counts.shape[0]):
             count = counts[need, s_pos]
             if count == 0:
                 continue
-            s = senders[s_pos]
+            lo, hi = recv_ptr[need], recv_ptr[need + 1]
             total = 0.0
             for k in range(lo, hi):
                 r = recv_idx[k]
-                w = 0.0
-                if r != s and capacity[r] > 0.0:
-                    p = praw[s, r] * pscale
-                    q = iraw[s, r] * iscale
-                    w = cold + p + q - p * q
+                p = prow[r] * pscale
+                q = irow[r] * iscale
+                w = (cold + p + q - p * q) * open_[k] if r != s else 0.0
                 weights[k - lo] = w
                 total += w
             for _ in range(count):
