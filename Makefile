@@ -33,9 +33,9 @@ assets: $(STAMP)
 
 test: $(STAMP) browser assets
 	$(PY) -m pytest -m "not slow" -q
-	$(VENV)/bin/consortsim validate --replicates 200 --workers 2 --out out/validation-ci
+	$(VENV)/bin/consortsim validate --replicates 400 --workers 2 --out out/validation-ci
 
-# The pattern suite in full (200 replicates per ensemble).
+# The pattern suite in full (400 replicates per ensemble, what CI runs too).
 validate: $(STAMP)
 	$(VENV)/bin/consortsim validate --workers 2 --out out/validation
 

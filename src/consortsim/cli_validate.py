@@ -22,8 +22,8 @@ from consortsim.cli_core import positive_int as _positive
 if TYPE_CHECKING:
     from consortsim import validation
 
-CI_REPLICATES = 200  # docs/validation.md: the full run, about a minute on two cores
-FULL_REPLICATES = 200
+FULL_REPLICATES = 400  # docs/validation.md: S1d needs about 400 to settle
+CI_REPLICATES = FULL_REPLICATES  # CI runs the full suite (about 50 s on two cores)
 
 
 
