@@ -23,9 +23,10 @@ PROSPECT, MEMBER, LEFT = 0, 1, 2
 class TrustLayer:
     """A symmetric n x n trust matrix with O(1) uniform decay.
 
-    The true value is ``raw * scale``: decaying every pair multiplies ``scale`` alone, so a
-    month's decay costs nothing however many agencies there are. Writes divide by
-    ``scale``; ``raw`` is renormalised before ``scale`` gets small. A layer of a ``State``
+    The true value is ``raw * scale``: decaying every pair multiplies ``scale`` alone
+    (``coordination._decay``), so a month's decay costs nothing however many agencies
+    there are. Writes divide by ``scale``; ``raw`` is renormalised before ``scale`` gets
+    small. A layer of a ``State``
     shares its matrix and its scale (one cell of ``State.scales``) with the state, so
     compiled kernels and Python see the same numbers.
     """
@@ -45,20 +46,9 @@ class TrustLayer:
     def scale(self, value: float) -> None:
         self._scales[self._index] = value
 
-    def decay(self, rate: float) -> None:
-        """Every pair loses ``rate`` of its trust."""
-        self.scale *= 1.0 - rate
-        if self.scale < 1e-3:
-            self.raw *= self.scale
-            self.scale = 1.0
-
     def full(self) -> np.ndarray:
         """All true values (a new array)."""
         return self.raw * self.scale
-
-    def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """True values of the rows x cols block (a new array)."""
-        return self.raw[np.ix_(rows, cols)] * self.scale
 
     def set_block(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
         """Write true values into a block."""
@@ -67,12 +57,6 @@ class TrustLayer:
     def row(self, i: int) -> np.ndarray:
         """True values of one agency's ties (a new array)."""
         return self.raw[i] * self.scale
-
-    def scale_agency(self, i: int, factor: float) -> None:
-        """Multiply every tie of agency ``i`` by ``factor`` (both directions)."""
-        self.raw[i, :] *= factor
-        self.raw[:, i] *= factor
-        self.raw[i, i] = 0.0
 
 
 @njit(cache=True)
