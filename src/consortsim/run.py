@@ -65,6 +65,14 @@ def simulate(scenario: Scenario, seed: SeedLike | None = None, months: int | Non
                      event_log=model.detach_events(), model=model if keep_model else None)
 
 
+def warm_up() -> None:
+    """Compile every kernel, or load it from the on-disk cache, with a two-month run of a
+    tiny consortium, so a process's first real month does not wait for the compiler (on a
+    cold cache, tens of seconds on a small machine)."""
+    simulate(Scenario.from_dict({"name": "warm-up", "months": 2,
+                                 "synthetic": {"agencies": 6}}), seed=0)
+
+
 def environment() -> dict[str, str]:
     """Versions that a result depends on, for run.json."""
     versions = {"python": platform.python_version()}

@@ -189,6 +189,10 @@ def serve_app(
     Raises:
         consortsim.assets.AssetFetchError: the cache is incomplete and cannot be filled.
     """
+    if app_module.startswith("consortsim"):
+        from consortsim.run import warm_up
+
+        warm_up()  # fill the kernel cache here, so the server only loads it
     cache = Path(cache_dir) if cache_dir is not None else assets.default_cache_dir()
     if fetch:
         assets.fetch_assets(cache, log=None)

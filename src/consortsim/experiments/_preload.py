@@ -13,13 +13,11 @@ from consortsim.experiments import engine  # noqa: F401  (the import is the poin
 
 
 def _warm_up() -> None:
-    from consortsim.config import Scenario
-    from consortsim.run import simulate
+    from consortsim.run import warm_up
 
     # An optimisation only: if it fails, the real runs fail and record why.
     with contextlib.suppress(Exception):
-        simulate(Scenario.from_dict({"name": "warm-up", "months": 2,
-                                     "synthetic": {"agencies": 6}}), seed=0)
+        warm_up()
 
 
 _warm_up()

@@ -20,8 +20,11 @@ from mesa.visualization import solara_viz
 from mesa.visualization.solara_viz import SolaraViz
 from solara.server import settings
 
+from consortsim.run import warm_up
 from consortsim.workshop.components import COMPONENTS, CSS
 from consortsim.workshop.model import WorkshopModel, default_scenario_path, model_params
+
+warm_up()  # the room's first Step must not wait for the compiler
 
 #: Grid cells (12 columns, 30 px rows) for COMPONENTS, in order.
 LAYOUT: tuple[dict[str, Any], ...] = (
