@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -40,3 +42,28 @@ def test_one_compiled_month_equals_the_mechanisms_in_schedule_order(scenario, ov
     np.testing.assert_array_equal(compiled.recorder.data, by_mechanism.recorder.data)
     assert compiled.events == by_mechanism.events
     assert len(compiled.events) > 10  # the comparison covered departures, grants and more
+
+
+def test_compiled_kernels_are_cached_under_a_hash_of_the_source(tmp_path):
+    # numba checks a cached kernel against its own file only; the cache folder is named
+    # after every source file, so a change anywhere in the package compiles afresh.
+    import os
+    import shutil
+
+    import numba
+
+    import consortsim
+
+    folder = os.environ["NUMBA_CACHE_DIR"]
+    assert folder == numba.config.CACHE_DIR
+    assert os.path.basename(folder) == consortsim._source_hash()
+    package = Path(consortsim.__file__).parent
+    copy = tmp_path / "consortsim"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "kernels.py").write_text((copy / "kernels.py").read_text() + "\n# edited\n")
+    module_file = consortsim.__file__
+    try:
+        consortsim.__file__ = str(copy / "__init__.py")
+        assert consortsim._source_hash() != os.path.basename(folder)
+    finally:
+        consortsim.__file__ = module_file

@@ -32,6 +32,12 @@ PARAMS_DTYPE = np.dtype(
     + [(name, np.float64) for name in DERIVED])
 
 
+def handoff_linkage(referrals: Any) -> float:
+    """Linkage at full trust and free capacity for the scenario's handoff type
+    (``referrals.linkage_<handoff>``)."""
+    return float(getattr(referrals, f"linkage_{referrals.handoff}"))
+
+
 def kernel_params(scenario: Scenario) -> np.ndarray:
     """The scenario's parameters as a one-element array of ``PARAMS_DTYPE``."""
     record = np.zeros(1, dtype=PARAMS_DTYPE)
@@ -40,7 +46,7 @@ def kernel_params(scenario: Scenario) -> np.ndarray:
         for section, name in DECLARED}
     referrals = scenario.referrals
     values["consortium_coordinator_skill"] = scenario.consortium.coordinator_skill
-    values["referrals_base_linkage"] = getattr(referrals, f"linkage_{referrals.handoff}")
+    values["referrals_base_linkage"] = handoff_linkage(referrals)
     for field, value in values.items():
         record[0][field] = value
     return record

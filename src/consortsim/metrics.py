@@ -1,8 +1,8 @@
 """What is measured: the monthly METRICS table, the recorder, and per-run OUTCOMES.
 
-``measure`` computes every monthly metric in one pass (shared masks computed once), in
-the order of ``METRICS``; the recorder writes them into a preallocated array, so recording
-costs no allocation per month.
+``measure_into`` (compiled) computes every monthly metric in one pass, in the order of
+``METRICS``, straight into the recorder's preallocated row; the compiled month calls it
+last.
 """
 
 from __future__ import annotations
@@ -129,15 +129,6 @@ def measure_into(row: np.ndarray, floats: np.ndarray, ints: np.ndarray, flags: n
     row[21] = c.people_linked
     row[22] = not c.dissolved
     row[23] = c.agenda
-
-
-def measure(model: ConsortiumModel) -> tuple[float, ...]:
-    """Every monthly metric, in METRICS order."""
-    s = model.state
-    row = np.zeros(len(METRICS))
-    measure_into(row, s.floats, s.ints, s.flags, s.praw, s.iraw, s.scales,
-                 model.consortium.record, model.params, model.critical)
-    return tuple(row.tolist())
 
 
 class Recorder:

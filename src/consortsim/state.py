@@ -1,7 +1,7 @@
 """The arrays a month works on: one row per agency, one cell per pair of agencies.
 
-Every mechanism reads and writes these arrays with a few vectorised lines; the Mesa
-agents in ``agents.py`` are readable views onto one row. Trust is symmetric: a pair's
+Every mechanism's compiled ``month_step`` reads and writes these arrays; the Mesa agents
+in ``agents.py`` are readable views onto one column. Trust is symmetric: a pair's
 personal trust is what its people hold together, its institutional trust what their
 agreements hold.
 """
@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from consortsim.config import AgencySpec, Leader, Scenario
+from consortsim.kernel_params import handoff_linkage
 from consortsim.params import NEEDS, SECTORS
 
 PROSPECT, MEMBER, LEFT = 0, 1, 2
@@ -377,7 +378,7 @@ def steady_mat_census(scenario: Scenario, state: State) -> np.ndarray:
     if slots.sum() <= 0:
         return np.zeros(state.n)
     trust = scenario.consortium.initial_trust
-    link = getattr(r, f"linkage_{r.handoff}") * (r.trust_floor + (1 - r.trust_floor) * trust)
+    link = handoff_linkage(r) * (r.trust_floor + (1 - r.trust_floor) * trust)
     starts = state.entry_rate.sum() * r.demand_scale * r.mat_need_share * link * r.mat_uptake
     share = slots / slots.sum()
     return np.minimum(slots, starts * share / max(r.mat_monthly_exit, 1e-9))

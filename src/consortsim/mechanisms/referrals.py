@@ -36,6 +36,7 @@ import numpy as np
 from numba import njit
 
 from consortsim import kernels
+from consortsim.kernel_params import handoff_linkage
 from consortsim.params import NEEDS
 from consortsim.rng import BLOCK_MONTHS
 from consortsim.state import FloatField
@@ -48,8 +49,7 @@ MAT_NEED = NEEDS.index("mat")
 
 def base_linkage(model: ConsortiumModel) -> float:
     """Linkage at full trust and free capacity for the scenario's handoff type."""
-    p = model.config.referrals
-    return float(getattr(p, f"linkage_{p.handoff}"))
+    return handoff_linkage(model.config.referrals)
 
 
 def need_shares(model: ConsortiumModel) -> np.ndarray:
