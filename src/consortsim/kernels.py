@@ -227,7 +227,7 @@ def refer(u: np.ndarray, cumulative: np.ndarray, senders: np.ndarray, recv_ptr: 
     done = 0
     linked_elsewhere = 0
     person = 0
-    weights = np.zeros(recv_idx.size)
+    running = np.zeros(recv_idx.size)  # running total of the weights of one need's receivers
     open_ = np.empty(recv_idx.size)  # 1 where the receiver has any capacity this month
     for k in range(recv_idx.size):
         open_[k] = 1.0 if capacity[recv_idx[k]] > 0.0 else 0.0
@@ -245,8 +245,9 @@ def refer(u: np.ndarray, cumulative: np.ndarray, senders: np.ndarray, recv_ptr: 
                 p = prow[r] * pscale
                 q = irow[r] * iscale
                 w = (cold + p + q - p * q) * open_[k] if r != s else 0.0
-                weights[k - lo] = w
                 total += w
+                running[k - lo] = total
+            group = running[:hi - lo]
             for _ in range(count):
                 u_route, u_done = u[person, 1], u[person, 2]
                 person += 1
@@ -254,15 +255,9 @@ def refer(u: np.ndarray, cumulative: np.ndarray, senders: np.ndarray, recv_ptr: 
                     if u_done < community:
                         linked_elsewhere += 1
                     continue
-                target = u_route * total
-                acc = 0.0
-                pick = hi - 1
-                for k in range(lo, hi):
-                    acc += weights[k - lo]
-                    if acc > target:
-                        pick = k
-                        break
-                r = recv_idx[pick]
+                # the first receiver whose running total passes the target
+                pick = lo + np.searchsorted(group, u_route * total, side="right")
+                r = recv_idx[min(pick, hi - 1)]
                 made += 1
                 referrals_in[r] += 1.0
                 p = praw[s, r] * pscale
