@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from consortsim.config import load_scenario, with_overrides
+from consortsim.events import EventBuffer
 from consortsim.mechanisms import SCHEDULE
 from consortsim.model import ConsortiumModel
 from shared_data import ROOT
@@ -42,6 +43,65 @@ def test_one_compiled_month_equals_the_mechanisms_in_schedule_order(scenario, ov
     np.testing.assert_array_equal(compiled.recorder.data, by_mechanism.recorder.data)
     assert compiled.events == by_mechanism.events
     assert len(compiled.events) > 10  # the comparison covered departures, grants and more
+
+
+def _same_run(a: ConsortiumModel, b: ConsortiumModel) -> None:
+    for block in ("floats", "ints", "flags", "praw", "iraw", "scales", "completed_pairs"):
+        np.testing.assert_array_equal(getattr(a.state, block), getattr(b.state, block),
+                                      err_msg=block)
+    assert a.consortium.record.tobytes() == b.consortium.record.tobytes()
+    np.testing.assert_array_equal(a.recorder.data, b.recorder.data)
+    assert a.events == b.events
+
+
+@pytest.mark.parametrize("months", [1, 11, 12, 13, 30, 60])
+def test_advance_runs_the_same_months_as_mesa_steps(months):
+    # advance() runs up to a draw year per compiled call and moves Mesa's clock once
+    config = load_scenario(ROOT / "scenarios/pilot_cohort/metro_b_turnover.yaml")
+    fast = ConsortiumModel(config, seed=5, months=40)
+    slow = ConsortiumModel(config, seed=5, months=40)
+    fast.advance(months)
+    slow.run_for(months)
+    _same_run(fast, slow)
+    assert (fast.steps, fast.time, fast.month) == (slow.steps, slow.time, months)
+    # the clock goes on as Mesa's would: a step is one month, and advance again
+    fast.step()
+    slow.step()
+    fast.advance(2)
+    slow.run_for(2)
+    _same_run(fast, slow)
+    assert (fast.steps, fast.time) == (slow.steps, slow.time) == (months + 3, months + 3)
+    assert fast._default_schedule.next_scheduled_time == months + 4
+
+
+def test_advance_stops_a_year_early_to_keep_every_event():
+    # a buffer with room for one month's events makes every compiled call stop after one
+    # month; nothing is lost and the run is the same
+    config = load_scenario(ROOT / "scenarios/pilot_cohort/metro_b_turnover.yaml")
+    tight = ConsortiumModel(config, seed=3, months=36)
+    tight.event_buffer = EventBuffer(rows=tight.month_room + 1)
+    roomy = ConsortiumModel(config, seed=3, months=36)
+    tight.advance(36)
+    roomy.advance(36)
+    _same_run(tight, roomy)
+    assert len(roomy.events) > 10
+
+
+def test_advance_falls_back_to_mesa_when_something_else_is_scheduled():
+    config = load_scenario(ROOT / "scenarios/rural_rcorp.yaml")
+    model = ConsortiumModel(config, seed=2, months=24)
+    plain = ConsortiumModel(config, seed=2, months=24)
+    seen = []
+
+    def look() -> None:
+        seen.append((model.time, model.month))
+
+    model.schedule_event(look, at=6.5)
+    model.advance(12)
+    plain.advance(12)
+    assert seen == [(6.5, 6)]  # the event ran between months 6 and 7
+    _same_run(model, plain)
+    assert model.steps == 12
 
 
 def test_compiled_kernels_are_cached_under_a_hash_of_the_source(tmp_path):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import mesa
 import numpy as np
+from mesa.time import EventGenerator, Priority, Schedule
 from numba import njit
 
 from consortsim.agents import Agency
@@ -28,7 +30,8 @@ from consortsim.params import NEEDS, SECTORS
 from consortsim.rng import BLOCK_MONTHS, SeedLike, as_seed_sequence, make_streams
 from consortsim.state import MEMBER, build_state
 
-DrawYear = Callable[[np.random.Generator, "ConsortiumModel"], list[np.ndarray]]
+DrawYear = Callable[[np.random.Generator, "ConsortiumModel"], Any]
+DRAWING = (grants, turnover, coordination, referrals, recruitment)  # mechanisms with draws
 
 
 @njit(cache=True)
@@ -58,6 +61,36 @@ def _month(month: int, u_grants: np.ndarray, u_turnover: np.ndarray,
     measure_into(row, floats, ints, flags, praw, iraw, scales, consortium, params, critical)
 
 
+@njit(cache=True)
+def _months(first: int, last: int, k0: int, u_grants: np.ndarray, u_turnover: np.ndarray,
+            u_coordination: np.ndarray, u_people: np.ndarray, people_ptr: np.ndarray,
+            u_recruitment: np.ndarray, floats: np.ndarray, ints: np.ndarray,
+            flags: np.ndarray, praw: np.ndarray, iraw: np.ndarray, scales: np.ndarray,
+            pairs: np.ndarray, consortium: np.ndarray, grant_table: np.ndarray,
+            params: np.ndarray, sector_hazard: np.ndarray, critical: np.ndarray,
+            senders: np.ndarray, recv_ptr: np.ndarray, recv_idx: np.ndarray,
+            cumulative: np.ndarray, mat_in: np.ndarray, lead: int, initial_grants_end: int,
+            expected_referrals: float, ev_ints: np.ndarray, ev_numbers: np.ndarray,
+            month_room: int, data: np.ndarray, spare: np.ndarray) -> int:
+    """Months ``first`` to ``last`` of one draw year (``first`` is month ``k0`` of it),
+    each measured into its row of ``data``; a month past the horizon into ``spare``.
+
+    Stops early, after a whole month, when the event buffer has less than ``month_room``
+    rows left. Returns the last month run.
+    """
+    for month in range(first, last + 1):
+        k = k0 + month - first
+        row = data[month] if month < data.shape[0] else spare
+        _month(month, u_grants[k], u_turnover[k], u_coordination[k],
+               u_people[people_ptr[k]:people_ptr[k + 1]], u_recruitment[k], floats, ints,
+               flags, praw, iraw, scales, pairs, consortium, grant_table, params,
+               sector_hazard, critical, senders, recv_ptr, recv_idx, cumulative, mat_in,
+               lead, initial_grants_end, expected_referrals, ev_ints, ev_numbers, row)
+        if consortium[0].event_count > ev_ints.shape[0] - month_room:
+            return month
+    return last
+
+
 class ConsortiumModel(mesa.Model):
     """A consortium of agencies living through turnover, grant cycles and referrals.
 
@@ -71,7 +104,7 @@ class ConsortiumModel(mesa.Model):
                  months: int | None = None) -> None:
         self.seed_sequence = as_seed_sequence(config.seed if seed is None else seed)
         self.streams = make_streams(self.seed_sequence)
-        self._draw_blocks: dict[DrawYear, tuple[int, list[np.ndarray]]] = {}
+        self._draw_blocks: dict[DrawYear, tuple[int, Any]] = {}
         super().__init__(rng=self.streams["mesa"])
         self.config = config
         self.months = config.months if months is None else months
@@ -88,7 +121,8 @@ class ConsortiumModel(mesa.Model):
                 config.turnover.coordinator_vacancy_months)
         self._events: list[Event] = []
         self._event_rows: list[Row] = []
-        self.event_buffer = EventBuffer(rows=6 * self.state.n + 64)
+        self.month_room = 6 * self.state.n + 64  # more event rows than a month can emit
+        self.event_buffer = EventBuffer(rows=2 * self.month_room)
         self.params = kernel_params(config)
         self.grant_table = grants.grant_table(self)
         self.initial_grants_end = max((g.start + g.months for g in config.grants), default=0)
@@ -125,16 +159,25 @@ class ConsortiumModel(mesa.Model):
         """The month being simulated (1 = the first); 0 before the first step."""
         return self.steps
 
-    def draws(self, draw_year: DrawYear) -> np.ndarray:
-        """This month's random numbers for a mechanism, from its ``draw_year`` (which draws
-        a year of months at a time from the mechanism's own stream)."""
-        year, k = divmod(self.month - 1, BLOCK_MONTHS)
+    def _year_of_draws(self, draw_year: DrawYear, year: int) -> Any:
+        """A mechanism's random numbers for a year (0 = the first), from its
+        ``draw_year``, which draws them from the mechanism's own stream."""
         block = self._draw_blocks.get(draw_year)
         if block is None or block[0] != year:
             name = draw_year.__module__.rsplit(".", 1)[-1]
             block = (year, draw_year(self.streams[name], self))
             self._draw_blocks[draw_year] = block
-        return block[1][k]
+        return block[1]
+
+    def draws(self, draw_year: DrawYear) -> np.ndarray:
+        """This month's random numbers for a mechanism: one row of its year of draws (for
+        referrals, the rows of this month's people)."""
+        year, k = divmod(self.month - 1, BLOCK_MONTHS)
+        block = self._year_of_draws(draw_year, year)
+        if isinstance(block, tuple):  # (one row per person, where each month's rows start)
+            people, starts = block
+            return people[starts[k]:starts[k + 1]]
+        return block[k]
 
     @property
     def grants(self) -> list[grants.Grant]:
@@ -184,22 +227,55 @@ class ConsortiumModel(mesa.Model):
     def step(self) -> None:
         """One month: the processes of MODEL.md in order, then the month's measurements.
 
-        The month runs as one compiled call (``_month``) that calls each mechanism's
-        ``month_step`` in ``mechanisms.SCHEDULE`` order, exactly as calling each module's
-        ``step`` in turn would (``tests/test_model.py`` checks that they agree).
+        The month runs as one compiled call that calls each mechanism's ``month_step`` in
+        ``mechanisms.SCHEDULE`` order, exactly as calling each module's ``step`` in turn
+        would (``tests/test_model.py`` checks that they agree).
         """
-        s, buffer, draws = self.state, self.event_buffer, self.draws
-        month = self.month
-        row = self.recorder.data[month] if month <= self.months else self._spare_row
-        _month(month, draws(grants.draw_year), draws(turnover.draw_year),
-               draws(coordination.draw_year), draws(referrals.draw_year),
-               draws(recruitment.draw_year), s.floats, s.ints, s.flags, s.praw, s.iraw,
-               s.scales, s.completed_pairs,
-               self.consortium.record, self.grant_table, self.params, self.sector_hazard,
-               self.critical, self.senders, self.recv_ptr, self.recv_idx,
-               self.arrival_cumulative, self.mat_in, self.lead, self.initial_grants_end,
-               self.expected_referrals, buffer.ints, buffer.numbers, row)
-        self.flush_events()
+        self._run(self.month, self.month)
+
+    def advance(self, months: int) -> None:
+        """Run ``months`` months, with the same result as Mesa's ``run_for(months)``.
+
+        When nothing but the monthly step is on Mesa's clock (no other scheduled event, no
+        simulator), the months run in compiled calls of up to a year each and the clock is
+        then moved on once, which spares a batch run Mesa's per-step bookkeeping. Anything
+        else scheduled falls back to ``run_for``.
+        """
+        if months <= 0:
+            return
+        clock = self._default_schedule
+        if not (self._simulator is None and self._event_generators == {clock}
+                and len(self._event_list) == 1
+                and clock.next_scheduled_time == self.time + 1):
+            self.run_for(months)
+            return
+        first = self.steps + 1
+        self._run(first, first + months - 1)
+        clock.stop()
+        self.steps += months
+        self.time += months
+        self._default_schedule = EventGenerator(
+            self, self._do_step, Schedule(interval=1.0, start=self.time + 1.0),
+            priority=Priority.HIGH).start()
+
+    def _run(self, first: int, last: int) -> None:
+        """Months ``first`` to ``last``, a draw year per compiled call at most."""
+        s, buffer = self.state, self.event_buffer
+        month = first
+        while month <= last:
+            year, k = divmod(month - 1, BLOCK_MONTHS)
+            end = min(last, (year + 1) * BLOCK_MONTHS)
+            u_grants, u_turnover, u_coordination, (u_people, starts), u_recruitment = (
+                self._year_of_draws(mechanism.draw_year, year) for mechanism in DRAWING)
+            month = 1 + _months(
+                month, end, k, u_grants, u_turnover, u_coordination, u_people, starts,
+                u_recruitment, s.floats, s.ints, s.flags, s.praw, s.iraw, s.scales,
+                s.completed_pairs, self.consortium.record, self.grant_table, self.params,
+                self.sector_hazard, self.critical, self.senders, self.recv_ptr,
+                self.recv_idx, self.arrival_cumulative, self.mat_in, self.lead,
+                self.initial_grants_end, self.expected_referrals, buffer.ints,
+                buffer.numbers, self.month_room, self.recorder.data, self._spare_row)
+            self.flush_events()
 
     def leader_leaves(self, index: int | str) -> None:
         """Make an agency's leader (or the coordinator, ``"coordinator"``) leave now.

@@ -43,9 +43,9 @@ def stream(seed_seq: np.random.SeedSequence, name: str) -> np.random.Generator:
 BLOCK_MONTHS = 12  # random numbers are drawn a year of months at a time
 
 
-def monthly_uniforms(rng: np.random.Generator, per_month: int) -> list[np.ndarray]:
+def monthly_uniforms(rng: np.random.Generator, per_month: int) -> np.ndarray:
     """A year's uniforms for one mechanism: ``BLOCK_MONTHS`` rows of ``per_month``."""
-    return list(rng.random((BLOCK_MONTHS, per_month)))
+    return rng.random((BLOCK_MONTHS, per_month))
 
 
 def make_streams(seed_seq: np.random.SeedSequence) -> dict[str, np.random.Generator]:

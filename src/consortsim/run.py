@@ -59,7 +59,7 @@ def simulate(scenario: Scenario, seed: SeedLike | None = None, months: int | Non
         keep_model: keep the model object on the result (for inspection and plots).
     """
     model = ConsortiumModel(scenario, seed=seed, months=months)
-    model.run_for(model.months)
+    model.advance(model.months)
     return RunResult(scenario=scenario, seed=describe(model.seed_sequence), months=model.months,
                      outcomes=outcomes(model), timeseries=model.recorder.frame(),
                      event_log=model.detach_events(), model=model if keep_model else None)

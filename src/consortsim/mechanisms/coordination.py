@@ -154,8 +154,8 @@ DRAWS_PER_AGENCY = MAX_MEETINGS_PER_MONTH  # attendance at each possible meeting
 DRAWS_CONSORTIUM = 1  # the lead absorbing the post
 
 
-def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> list[np.ndarray]:
-    """A year of this mechanism's uniforms, one array per month."""
+def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> np.ndarray:
+    """A year of this mechanism's uniforms, one row per month."""
     return monthly_uniforms(rng, DRAWS_PER_AGENCY * model.state.n + DRAWS_CONSORTIUM)
 
 

@@ -294,8 +294,8 @@ def month_step(month: int, u: np.ndarray, floats: np.ndarray, ints: np.ndarray,
 DRAWS = 9  # uniforms a month
 
 
-def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> list[np.ndarray]:
-    """A year of this mechanism's uniforms, one array per month."""
+def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> np.ndarray:
+    """A year of this mechanism's uniforms, one row per month."""
     return monthly_uniforms(rng, DRAWS)
 
 

@@ -46,8 +46,8 @@ def _uncovered(floats: np.ndarray, ints: np.ndarray, critical: np.ndarray,
 DRAWS_PER_AGENCY = 2  # reached, accepts
 
 
-def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> list[np.ndarray]:
-    """A year of this mechanism's uniforms, one array per month."""
+def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> np.ndarray:
+    """A year of this mechanism's uniforms, one row per month."""
     return monthly_uniforms(rng, DRAWS_PER_AGENCY * model.state.n)
 
 

@@ -113,12 +113,17 @@ def month_step(u: np.ndarray, floats: np.ndarray, praw: np.ndarray, iraw: np.nda
                               - c.track_record)
 
 
-def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> list[np.ndarray]:
-    """A year of arrivals: each month a Poisson number of people, three uniforms each."""
+def draw_year(rng: np.random.Generator,
+              model: ConsortiumModel) -> tuple[np.ndarray, np.ndarray]:
+    """A year of arrivals: each month a Poisson number of people, three uniforms each.
+
+    Returns (one row per person, where each month's people start): month k's people are
+    rows ``starts[k]:starts[k + 1]``.
+    """
     people = rng.poisson(model.arrival_cumulative[-1], BLOCK_MONTHS)
     u = rng.random((int(people.sum()), DRAWS_PER_PERSON))
-    ends = np.cumsum(people).tolist()
-    return [u[end - k:end] for k, end in zip(people.tolist(), ends, strict=True)]
+    starts = np.concatenate(([0], np.cumsum(people))).astype(np.int64)
+    return u, starts
 
 
 def step(model: ConsortiumModel) -> None:

@@ -173,8 +173,8 @@ DRAWS_PER_AGENCY = 4  # departure, vacancy length, new leader's commitment and e
 DRAWS_COORDINATOR = 2  # departure, vacancy length
 
 
-def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> list[np.ndarray]:
-    """A year of this mechanism's uniforms, one array per month."""
+def draw_year(rng: np.random.Generator, model: ConsortiumModel) -> np.ndarray:
+    """A year of this mechanism's uniforms, one row per month."""
     return monthly_uniforms(rng, DRAWS_PER_AGENCY * model.state.n + DRAWS_COORDINATOR)
 
 
