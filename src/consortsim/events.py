@@ -78,6 +78,7 @@ class Wording:
 
 
 Row = tuple[int, int, int, float, float, float]  # month, kind, agency, value, a, b
+Chunk = tuple[np.ndarray, np.ndarray]  # copies of an EventBuffer's rows: ints, numbers
 TextRule = Callable[[Wording, int, float, float, float], str]
 
 
@@ -87,6 +88,12 @@ def word(rows: list[Row], wording: Wording, texts: dict[int, TextRule]) -> list[
     return [Event(month, KINDS[kind], "" if agency == NO_AGENCY else names[agency],
                   texts[kind](wording, agency, value, a, b), value)
             for month, kind, agency, value, a, b in rows]
+
+
+def rows_of(chunks: list[Chunk]) -> list[Row]:
+    """Kept chunks of emitted rows as rows, in the order they were emitted."""
+    return [(*i, *x) for ints, numbers in chunks
+            for i, x in zip(ints.tolist(), numbers.tolist(), strict=True)]
 
 
 class EventBuffer:

@@ -149,9 +149,14 @@ class Recorder:
 
     def frame(self) -> pd.DataFrame:
         """The time series as a table with a ``month`` column."""
-        df = pd.DataFrame(self.data, columns=list(METRIC_NAMES))
-        df.insert(0, "month", np.arange(len(df)))
-        return df
+        return series_frame(self.data)
+
+
+def series_frame(data: np.ndarray) -> pd.DataFrame:
+    """Recorded months (rows) x metrics as a table with a ``month`` column first."""
+    df = pd.DataFrame(data, columns=list(METRIC_NAMES))
+    df.insert(0, "month", np.arange(len(df)))
+    return df
 
 
 def _change(series: np.ndarray, month: int) -> float:

@@ -13,7 +13,7 @@ from numba import njit
 from consortsim.agents import Agency
 from consortsim.config import Scenario
 from consortsim.consortium import Consortium
-from consortsim.events import KINDS, Event, EventBuffer, Row, Wording, word
+from consortsim.events import KINDS, Chunk, Event, EventBuffer, Wording, rows_of, word
 from consortsim.kernel_params import kernel_params
 from consortsim.mechanisms import (
     EVENT_TEXT,
@@ -120,7 +120,7 @@ class ConsortiumModel(mesa.Model):
             self.consortium.coordinator_vacancy_left = round(
                 config.turnover.coordinator_vacancy_months)
         self._events: list[Event] = []
-        self._event_rows: list[Row] = []
+        self._event_chunks: list[Chunk] = []
         self.month_room = 6 * self.state.n + 64  # more event rows than a month can emit
         self.event_buffer = EventBuffer(rows=2 * self.month_room)
         self.params = kernel_params(config)
@@ -189,13 +189,14 @@ class ConsortiumModel(mesa.Model):
         self.events.append(Event(month, kind, agency, text, float(value)))
 
     def flush_events(self) -> None:
-        """Keep the rows compiled code emitted this step (worded when ``events`` is read)."""
+        """Keep the rows compiled code emitted since the last flush (worded when ``events``
+        is read) and empty the buffer."""
         c = self.consortium.record[0]
         count = int(c["event_count"])
         if count:
             buffer = self.event_buffer
-            self._event_rows += [(*ints, *numbers) for ints, numbers in zip(
-                buffer.ints[:count].tolist(), buffer.numbers[:count].tolist(), strict=True)]
+            self._event_chunks.append((buffer.ints[:count].copy(),
+                                       buffer.numbers[:count].copy()))
             c["event_count"] = 0
 
     def wording(self) -> Wording:
@@ -208,21 +209,22 @@ class ConsortiumModel(mesa.Model):
     @property
     def events(self) -> list[Event]:
         """Everything that happened so far, in order, with a sentence for people."""
-        if self._event_rows:
-            self._events += word(self._event_rows, self.wording(), EVENT_TEXT)
-            self._event_rows = []
+        if self._event_chunks:
+            self._events += word(rows_of(self._event_chunks), self.wording(), EVENT_TEXT)
+            self._event_chunks = []
         return self._events
 
     def count_events(self, *kinds: str) -> int:
         """How many events of these kinds happened so far (without wording them)."""
-        codes = {KINDS.index(k) for k in kinds}
+        codes = [KINDS.index(k) for k in kinds]
         return (sum(1 for e in self._events if e.kind in kinds)
-                + sum(1 for row in self._event_rows if row[1] in codes))
+                + sum(int(np.count_nonzero(ints[:, 1] == code))
+                      for ints, _ in self._event_chunks for code in codes))
 
-    def detach_events(self) -> tuple[list[Event], list[Row], Wording]:
+    def detach_events(self) -> tuple[list[Event], list[Chunk], Wording]:
         """The events so far as (worded, rows not yet worded, wording): enough to word
         them later without keeping the model."""
-        return list(self._events), list(self._event_rows), self.wording()
+        return list(self._events), list(self._event_chunks), self.wording()
 
     def step(self) -> None:
         """One month: the processes of MODEL.md in order, then the month's measurements.

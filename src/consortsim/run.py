@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from consortsim.config import Scenario
-from consortsim.events import Event, Row, Wording, word
+from consortsim.events import Chunk, Event, Wording, rows_of, word
 from consortsim.mechanisms import EVENT_TEXT
-from consortsim.metrics import outcomes
+from consortsim.metrics import outcomes, series_frame
 from consortsim.model import ConsortiumModel
 from consortsim.rng import SeedLike, describe
 
@@ -23,25 +24,33 @@ EVENT_COLUMNS = ["month", "kind", "agency", "text", "value"]
 class RunResult:
     """What one run produced.
 
-    ``events`` is the event log as a table, worded the first time it is read (a sweep
-    that needs only outcomes and series never pays for the sentences).
+    ``timeseries`` and ``events`` are built as tables the first time they are read, the
+    events worded then (a sweep that needs only outcomes never pays for either).
     """
 
     scenario: Scenario
     seed: dict[str, Any]
     months: int
     outcomes: dict[str, float]
-    timeseries: pd.DataFrame
-    event_log: tuple[list[Event], list[Row], Wording] = field(repr=False)
+    series: np.ndarray = field(repr=False)  # months 0..horizon x metrics, METRICS order
+    event_log: tuple[list[Event], list[Chunk], Wording] = field(repr=False)
     model: ConsortiumModel | None = field(default=None, repr=False)
+    _timeseries: pd.DataFrame | None = field(default=None, init=False, repr=False)
     _events: pd.DataFrame | None = field(default=None, init=False, repr=False)
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per month (0 = the start): ``month`` and every metric."""
+        if self._timeseries is None:
+            self._timeseries = series_frame(self.series)
+        return self._timeseries
 
     @property
     def events(self) -> pd.DataFrame:
         """One row per event: month, kind, agency, text, value."""
         if self._events is None:
-            worded, rows, wording = self.event_log
-            every = worded + word(rows, wording, EVENT_TEXT)
+            worded, chunks, wording = self.event_log
+            every = worded + word(rows_of(chunks), wording, EVENT_TEXT)
             self._events = pd.DataFrame(
                 [(e.month, e.kind, e.agency, e.text, e.value) for e in every],
                 columns=EVENT_COLUMNS)
@@ -61,7 +70,7 @@ def simulate(scenario: Scenario, seed: SeedLike | None = None, months: int | Non
     model = ConsortiumModel(scenario, seed=seed, months=months)
     model.advance(model.months)
     return RunResult(scenario=scenario, seed=describe(model.seed_sequence), months=model.months,
-                     outcomes=outcomes(model), timeseries=model.recorder.frame(),
+                     outcomes=outcomes(model), series=model.recorder.data,
                      event_log=model.detach_events(), model=model if keep_model else None)
 
 
