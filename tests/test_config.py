@@ -317,3 +317,17 @@ def test_a_synthetic_consortium_is_generated_from_the_seed():
     assert (first.state.capacity == again.state.capacity).all()
     assert not (first.state.capacity == other.state.capacity).all()
     assert first.agencies[first.lead].status == "member"
+
+
+def test_sector_column_is_the_sector_values_in_sector_order_and_follows_the_sectors():
+    from consortsim.params import SECTORS
+
+    scenario = Scenario.from_dict({"name": "s", "synthetic": {"agencies": 10},
+                                   "sectors": {"hospital": {"entry_rate": 9.0}}})
+    column = scenario.sector_column("entry_rate")
+    assert column.tolist() == [scenario.sector_value(s, "entry_rate") for s in SECTORS]
+    assert column[SECTORS.index("hospital")] == 9.0
+    assert not column.flags.writeable
+    other = scenario.model_copy(update={"sectors": {}})  # a copy with other sectors
+    assert other.sector_column("entry_rate")[SECTORS.index("hospital")] != 9.0
+    assert scenario.sector_column("entry_rate")[SECTORS.index("hospital")] == 9.0

@@ -225,18 +225,31 @@ def test_a_committed_lead_absorbs_the_funded_coordinator_after_the_grants(small_
     assert len(events(never, "coordinator_position_ended")) == 1
 
 
-def test_working_pairs_are_the_pairs_at_one_table_or_with_the_lead():
+def _pairs(matrix: np.ndarray) -> set[tuple[int, int]]:
+    rows, cols = np.nonzero(np.triu(matrix))
+    return set(zip(rows.tolist(), cols.tolist(), strict=True))
+
+
+def test_meetings_and_formalisation_reach_the_pairs_at_one_table_or_with_the_lead():
     from consortsim import kernels
 
     rng = np.random.default_rng(5)
     for _ in range(30):
         n = int(rng.integers(2, 40))
         table = rng.integers(0, 4, n)
-        agencies = np.flatnonzero(rng.random(n) < 0.7)
+        if rng.random() < 0.3:
+            table = np.sort(table)  # already grouped, as a synthetic consortium's
+        present = rng.random(n) < 0.7
+        agencies = np.flatnonzero(present)
         lead = int(rng.integers(0, n))
         expected = {(int(i), int(j)) for a, i in enumerate(agencies) for j in agencies[a + 1:]
                     if table[i] == table[j] or lead in (i, j)}
-        pairs = kernels.working_pairs(agencies, table, lead)
-        found = [tuple(row) for row in pairs.tolist()]
-        assert len(found) == len(set(found)) == len(expected)
-        assert set(found) == expected
+        met = np.zeros((n, n))
+        kernels.meet(met, 1.0, present, table, lead, 0.5)
+        assert np.array_equal(met, met.T)
+        assert _pairs(met) == expected
+        assert set(np.unique(met)) <= {0.0, 0.5}  # each pair met once
+        personal, institutional = np.full((n, n), 0.8), np.zeros((n, n))
+        kernels.formalise(personal, 1.0, institutional, 1.0, agencies, table, lead, 0.25, 0.5)
+        assert _pairs(institutional) == expected
+        assert set(np.unique(institutional)) <= {0.0, 0.2}

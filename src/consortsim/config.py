@@ -15,11 +15,13 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     ValidationError,
@@ -160,6 +162,7 @@ class Scenario(_Frozen):
     synthetic: SyntheticSpec | None = None
     grants: tuple[GrantSpec, ...] = Field((), strict=False)
     sectors: dict[Sector, SectorOverride] = Field(default_factory=dict)  # type: ignore[valid-type]
+    _sector_columns: tuple[Any, dict[str, np.ndarray]] | None = PrivateAttr(default=None)
     grant_cycle: GrantCycleParams = GrantCycleParams()
     turnover: TurnoverParams = TurnoverParams()
     coordination: CoordinationParams = CoordinationParams()
@@ -203,6 +206,19 @@ class Scenario(_Frozen):
         """A short hash of the resolved scenario: equal configs, equal hashes."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def sector_column(self, column: str) -> np.ndarray:
+        """A per-sector parameter for every sector, in SECTORS order (read-only)."""
+        cached = self._sector_columns
+        if cached is None or cached[0] is not self.sectors:  # a copy with other sectors
+            cached = (self.sectors, {})
+            self._sector_columns = cached
+        values = cached[1].get(column)
+        if values is None:
+            values = np.array([self.sector_value(sector, column) for sector in SECTORS])
+            values.flags.writeable = False
+            cached[1][column] = values
+        return values
 
     def sector_value(self, sector: str, column: str) -> float:
         """A per-sector parameter, with the scenario's override if it has one."""

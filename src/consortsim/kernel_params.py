@@ -47,6 +47,5 @@ def kernel_params(scenario: Scenario) -> np.ndarray:
     referrals = scenario.referrals
     values["consortium_coordinator_skill"] = scenario.consortium.coordinator_skill
     values["referrals_base_linkage"] = handoff_linkage(referrals)
-    for field, value in values.items():
-        record[0][field] = value
+    record[0] = tuple(values[field] for field in PARAMS_DTYPE.names)
     return record

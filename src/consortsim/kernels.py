@@ -14,39 +14,39 @@ from numba import njit
 
 
 @njit(cache=True)
-def working_pairs(agencies: np.ndarray, table: np.ndarray, lead: int) -> np.ndarray:
-    """The pairs among ``agencies`` (ascending indices) who work together: the same table,
-    or one of them is the lead, who sits at every table. Rows (i, j) with i < j."""
-    order = np.argsort(table[agencies], kind="mergesort")
-    grouped = agencies[order]
-    with_lead = 0
-    for i in agencies:
-        if i != lead:
-            with_lead += 1
-    has_lead = with_lead < agencies.size
-    count = with_lead if has_lead else 0
-    start = 0
-    while start < grouped.size:  # pairs within each table, the lead's aside
-        end = start
-        k = 0
-        while end < grouped.size and table[grouped[end]] == table[grouped[start]]:
-            if grouped[end] != lead:
-                k += 1
-            end += 1
-        count += k * (k - 1) // 2
-        start = end
-    pairs = np.empty((count, 2), dtype=np.int64)
-    r = 0
-    if has_lead:
-        for i in agencies:
+def by_table(agencies: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``agencies`` (ascending indices) grouped by table, keeping their order within a
+    table, and where each table's group ends. Working pairs are the pairs within a group
+    and every pair with the lead, who sits at every table."""
+    keys = table[agencies]
+    grouped = agencies
+    for a in range(1, keys.size):
+        if keys[a] < keys[a - 1]:  # not grouped already (named agencies are shuffled)
+            grouped = agencies[np.argsort(keys, kind="mergesort")]
+            break
+    ends = np.empty(grouped.size, dtype=np.int64)
+    groups = 0
+    for a in range(1, grouped.size + 1):
+        if a == grouped.size or table[grouped[a]] != table[grouped[a - 1]]:
+            ends[groups] = a
+            groups += 1
+    return grouped, ends[:groups]
+
+
+@njit(cache=True)
+def meet(raw: np.ndarray, scale: float, attend: np.ndarray, table: np.ndarray, lead: int,
+         gain: float) -> None:
+    """Raise personal trust of every pair at the same table (the lead sits at all)."""
+    grouped, ends = by_table(np.flatnonzero(attend), table)
+    if attend[lead]:
+        for i in grouped:
             if i != lead:
-                pairs[r, 0], pairs[r, 1] = min(i, lead), max(i, lead)
-                r += 1
+                t = raw[i, lead] * scale
+                t += gain * (1.0 - t)
+                raw[i, lead] = t / scale
+                raw[lead, i] = t / scale
     start = 0
-    while start < grouped.size:
-        end = start
-        while end < grouped.size and table[grouped[end]] == table[grouped[start]]:
-            end += 1
+    for end in ends:
         for a in range(start, end):
             i = grouped[a]
             if i == lead:
@@ -55,23 +55,24 @@ def working_pairs(agencies: np.ndarray, table: np.ndarray, lead: int) -> np.ndar
                 j = grouped[b]
                 if j == lead:
                     continue
-                pairs[r, 0], pairs[r, 1] = min(i, j), max(i, j)
-                r += 1
+                t = raw[i, j] * scale
+                t += gain * (1.0 - t)
+                raw[i, j] = t / scale
+                raw[j, i] = t / scale
         start = end
-    return pairs
 
 
 @njit(cache=True)
-def meet(raw: np.ndarray, scale: float, attend: np.ndarray, table: np.ndarray, lead: int,
-         gain: float) -> None:
-    """Raise personal trust of every pair at the same table (the lead sits at all)."""
-    pairs = working_pairs(np.flatnonzero(attend), table, lead)
-    for r in range(pairs.shape[0]):
-        i, j = pairs[r, 0], pairs[r, 1]
-        t = raw[i, j] * scale
-        t += gain * (1.0 - t)
-        raw[i, j] = t / scale
-        raw[j, i] = t / scale
+def _formalise_pair(praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: float,
+                    i: int, j: int, rate: float, threshold: float) -> None:
+    p = praw[i, j] * pscale
+    if p < threshold:
+        return
+    inst = iraw[i, j] * iscale
+    if p > inst:
+        inst += rate * (p - inst)
+        iraw[i, j] = inst / iscale
+        iraw[j, i] = inst / iscale
 
 
 @njit(cache=True)
@@ -79,17 +80,26 @@ def formalise(praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: float,
               members: np.ndarray, table: np.ndarray, lead: int, rate: float,
               threshold: float) -> None:
     """Move part of personal trust into institutional trust on working ties."""
-    pairs = working_pairs(members, table, lead)
-    for r in range(pairs.shape[0]):
-        i, j = pairs[r, 0], pairs[r, 1]
-        p = praw[i, j] * pscale
-        if p < threshold:
-            continue
-        inst = iraw[i, j] * iscale
-        if p > inst:
-            inst += rate * (p - inst)
-            iraw[i, j] = inst / iscale
-            iraw[j, i] = inst / iscale
+    grouped, ends = by_table(members, table)
+    has_lead = False
+    for i in grouped:
+        if i == lead:
+            has_lead = True
+    if has_lead:
+        for i in grouped:
+            if i != lead:
+                _formalise_pair(praw, pscale, iraw, iscale, i, lead, rate, threshold)
+    start = 0
+    for end in ends:
+        for a in range(start, end):
+            i = grouped[a]
+            if i == lead:
+                continue
+            for b in range(a + 1, end):
+                j = grouped[b]
+                if j != lead:
+                    _formalise_pair(praw, pscale, iraw, iscale, i, j, rate, threshold)
+        start = end
 
 
 @njit(cache=True)

@@ -109,8 +109,7 @@ class ConsortiumModel(mesa.Model):
         self.config = config
         self.months = config.months if months is None else months
         self.state, self.lead = build_state(config, self.streams["init"])
-        self.sector_turnover = np.array([config.sector_value(s, "leader_turnover")
-                                         for s in SECTORS])
+        self.sector_turnover = config.sector_column("leader_turnover")
         self.sector_hazard = turnover.sector_hazards(self)
         self._wire_referrals()
         self.critical = self._critical_sectors()

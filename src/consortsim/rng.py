@@ -48,9 +48,24 @@ def monthly_uniforms(rng: np.random.Generator, per_month: int) -> np.ndarray:
     return rng.random((BLOCK_MONTHS, per_month))
 
 
-def make_streams(seed_seq: np.random.SeedSequence) -> dict[str, np.random.Generator]:
+class Streams(dict[str, np.random.Generator]):
+    """A run's named streams, each made the first time it is asked for (a stream depends on
+    its name only, so when it is made changes no number)."""
+
+    def __init__(self, seed_seq: np.random.SeedSequence) -> None:
+        super().__init__()
+        self.seed_seq = seed_seq
+
+    def __missing__(self, name: str) -> np.random.Generator:
+        if name not in STREAMS:
+            raise KeyError(f"no random stream named {name!r}; streams are {STREAMS}")
+        generator = self[name] = stream(self.seed_seq, name)
+        return generator
+
+
+def make_streams(seed_seq: np.random.SeedSequence) -> Streams:
     """Every mechanism's stream, by name."""
-    return {name: stream(seed_seq, name) for name in STREAMS}
+    return Streams(seed_seq)
 
 
 def describe(seed_seq: np.random.SeedSequence) -> dict[str, Any]:

@@ -250,12 +250,12 @@ def _synthetic_columns(scenario: Scenario, rng: np.random.Generator) -> dict[str
     exper = np.clip(rng.normal(syn.experience_mean, 0.2, n), 0, 1)
     infra = np.clip(rng.normal(syn.infrastructure_mean, 0.15, n), 0, 1)
     tenure = rng.integers(0, 96, n)
-    counts: dict[str, int] = {}
+    titles = [sector.replace("_", " ").title() for sector in sectors]
+    counts = [0] * len(sectors)
     names = []
     for pick in picks.tolist():
-        sector = sectors[pick]
-        counts[sector] = counts.get(sector, 0) + 1
-        names.append(f"{sector.replace('_', ' ').title()} {counts[sector]}")
+        counts[pick] += 1
+        names.append(f"{titles[pick]} {counts[pick]}")
     unset = np.full(n, np.nan)
     return {
         "name": names,
@@ -325,8 +325,7 @@ def build_state(scenario: Scenario, rng: np.random.Generator) -> tuple[State, in
 
     def col(column: str, given: np.ndarray | None = None) -> np.ndarray:
         """A per-sector parameter for each agency, unless the agency sets its own."""
-        by_sector = np.array([scenario.sector_value(sector, column) for sector in SECTORS])
-        values = by_sector[sector_ix]
+        values = scenario.sector_column(column)[sector_ix]
         return values if given is None else np.where(np.isnan(given), values, given)
 
     capacity = a["capacity"]
