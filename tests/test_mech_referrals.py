@@ -10,6 +10,8 @@ import copy
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from consortsim.mechanisms import referrals
 from consortsim.params import SECTORS
@@ -200,3 +202,24 @@ def test_arrivals_fall_in_each_need_and_entry_agency_in_proportion_to_its_rate()
     np.testing.assert_allclose(counts / u.size, rates / rates.sum(), atol=0.004)
     # The very top of the unit interval still lands in the last cell with a rate.
     assert kernels.arrivals(np.array([1 - 2**-53]), np.array([1.0, 3.0, 3.0]), 1)[0, 1] == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(rates=st.lists(st.sampled_from([0.0, 0.0, 1e-9, 0.1, 0.3, 1.0, 2.5, 7.0, 1e3]),
+                      min_size=1, max_size=40),
+       u=st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=1, max_size=60))
+def test_arrivals_put_each_person_in_the_first_cell_whose_running_sum_passes_it(rates, u):
+    # the bucket lookup gives exactly the binary search's cells, edges and zeros included
+    from consortsim import kernels
+
+    cumulative = np.cumsum(np.array(rates + rates))  # two needs
+    assume(cumulative[-1] > 0)
+    u = np.array(u + [k / (8 * len(rates)) for k in range(8 * len(rates))])  # bucket edges
+    expected = np.zeros(cumulative.size, dtype=np.int64)
+    for x in u:
+        k = min(int(np.searchsorted(cumulative, x * cumulative[-1], side="right")),
+                cumulative.size - 1)
+        while k > 0 and cumulative[k] == cumulative[k - 1]:
+            k -= 1
+        expected[k] += 1
+    np.testing.assert_array_equal(kernels.arrivals(u, cumulative, 2).ravel(), expected)

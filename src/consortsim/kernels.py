@@ -189,6 +189,9 @@ def poisson_quantile(mean: float, u: float) -> int:
     return k
 
 
+BUCKETS_PER_CELL = 4
+
+
 @njit(cache=True)
 def arrivals(u_cell: np.ndarray, cumulative: np.ndarray, needs: int) -> np.ndarray:
     """Place each arriving person at a (need, entry agency) cell in proportion to its rate.
@@ -200,8 +203,25 @@ def arrivals(u_cell: np.ndarray, cumulative: np.ndarray, needs: int) -> np.ndarr
     cells = cumulative.size
     counts = np.zeros(cells, dtype=np.int64)
     total = cumulative[-1] if cells else 0.0
+    # Where to start looking: ``first[b]`` is the first cell whose running sum passes the
+    # lower edge of bucket b of BUCKETS_PER_CELL x cells equal buckets, so a person's cell
+    # is found by a step or two from there instead of a binary search.
+    buckets = BUCKETS_PER_CELL * cells
+    first = np.empty(buckets, dtype=np.int64)
+    k = 0
+    for b in range(buckets):
+        edge = b * total / buckets
+        while k < cells and cumulative[k] <= edge:
+            k += 1
+        first[b] = k
     for p in range(u_cell.size):
-        k = min(np.searchsorted(cumulative, u_cell[p] * total, side="right"), cells - 1)
+        x = u_cell[p] * total
+        k = first[min(int(u_cell[p] * buckets), buckets - 1)]
+        while k > 0 and cumulative[k - 1] > x:  # (rounding near a bucket's edge)
+            k -= 1
+        while k < cells and cumulative[k] <= x:  # the first cell whose sum passes x
+            k += 1
+        k = min(k, cells - 1)
         while k > 0 and cumulative[k] == cumulative[k - 1]:  # rounding at the very top
             k -= 1
         counts[k] += 1
