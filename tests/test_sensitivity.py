@@ -151,7 +151,7 @@ def test_bundled_sobol_experiment_is_the_benchmark_size() -> None:
     spec = load_spec(EXPERIMENTS / "sobol_rural.yaml")
     assert len(spec.factors) == 12
     assert spec.runs == 1024 * (2 * 12 + 2) * 4 == 106_496
-    assert set(spec.outputs) == {"sustained", "people_linked"}
+    assert set(spec.outputs) == {"months_after_grant", "people_linked"}
 
 
 # ---------------------------------------------------------------- runs through the engine
