@@ -74,6 +74,20 @@ def test_advance_runs_the_same_months_as_mesa_steps(months):
     assert fast._default_schedule.next_scheduled_time == months + 4
 
 
+def test_advance_past_the_horizon_runs_on_without_recording():
+    # the workshop can step past the horizon; those months are run but not recorded
+    config = load_scenario(ROOT / "scenarios/rural_rcorp.yaml")
+    fast = ConsortiumModel(config, seed=8, months=20)
+    slow = ConsortiumModel(config, seed=8, months=20)
+    fast.advance(30)
+    for _ in range(30):
+        slow.step()
+    _same_run(fast, slow)
+    assert fast.recorder.data.shape[0] == 21 and not np.isnan(fast.recorder.data).any()
+    fast.advance(0)
+    assert fast.steps == 30
+
+
 def test_advance_stops_a_year_early_to_keep_every_event():
     # a buffer with room for one month's events makes every compiled call stop after one
     # month; nothing is lost and the run is the same
