@@ -33,39 +33,19 @@ def by_table(agencies: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.nd
     return grouped, ends[:groups]
 
 
-@njit(cache=True)
-def meet(raw: np.ndarray, scale: float, attend: np.ndarray, table: np.ndarray, lead: int,
-         gain: float) -> None:
-    """Raise personal trust of every pair at the same table (the lead sits at all)."""
-    grouped, ends = by_table(np.flatnonzero(attend), table)
-    if attend[lead]:
-        for i in grouped:
-            if i != lead:
-                t = raw[i, lead] * scale
-                t += gain * (1.0 - t)
-                raw[i, lead] = t / scale
-                raw[lead, i] = t / scale
-    start = 0
-    for end in ends:
-        for a in range(start, end):
-            i = grouped[a]
-            if i == lead:
-                continue
-            for b in range(a + 1, end):
-                j = grouped[b]
-                if j == lead:
-                    continue
-                t = raw[i, j] * scale
-                t += gain * (1.0 - t)
-                raw[i, j] = t / scale
-                raw[j, i] = t / scale
-        start = end
+MEET, FORMALISE = 0, 1  # what ``_working_pairs`` does to each pair
 
 
 @njit(cache=True)
-def _formalise_pair(praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: float,
-                    i: int, j: int, rate: float, threshold: float) -> None:
-    p = praw[i, j] * pscale
+def _on_pair(what: int, i: int, j: int, praw: np.ndarray, pscale: float, iraw: np.ndarray,
+             iscale: float, rate: float, threshold: float) -> None:
+    if what == MEET:  # personal trust gains ``rate`` of its distance to full trust
+        t = praw[i, j] * pscale
+        t += rate * (1.0 - t)
+        praw[i, j] = t / pscale
+        praw[j, i] = t / pscale
+        return
+    p = praw[i, j] * pscale  # FORMALISE: institutional trust moves toward personal
     if p < threshold:
         return
     inst = iraw[i, j] * iscale
@@ -76,11 +56,12 @@ def _formalise_pair(praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: f
 
 
 @njit(cache=True)
-def formalise(praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: float,
-              members: np.ndarray, table: np.ndarray, lead: int, rate: float,
-              threshold: float) -> None:
-    """Move part of personal trust into institutional trust on working ties."""
-    grouped, ends = by_table(members, table)
+def _working_pairs(what: int, agencies: np.ndarray, table: np.ndarray, lead: int,
+                   praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: float,
+                   rate: float, threshold: float) -> None:
+    """``_on_pair`` for each pair of ``agencies`` (ascending indices) who work together:
+    the pairs at one table, and every pair with the lead, who sits at every table."""
+    grouped, ends = by_table(agencies, table)
     has_lead = False
     for i in grouped:
         if i == lead:
@@ -88,7 +69,7 @@ def formalise(praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: float,
     if has_lead:
         for i in grouped:
             if i != lead:
-                _formalise_pair(praw, pscale, iraw, iscale, i, lead, rate, threshold)
+                _on_pair(what, i, lead, praw, pscale, iraw, iscale, rate, threshold)
     start = 0
     for end in ends:
         for a in range(start, end):
@@ -98,8 +79,25 @@ def formalise(praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: float,
             for b in range(a + 1, end):
                 j = grouped[b]
                 if j != lead:
-                    _formalise_pair(praw, pscale, iraw, iscale, i, j, rate, threshold)
+                    _on_pair(what, i, j, praw, pscale, iraw, iscale, rate, threshold)
         start = end
+
+
+@njit(cache=True)
+def meet(raw: np.ndarray, scale: float, attend: np.ndarray, table: np.ndarray, lead: int,
+         gain: float) -> None:
+    """Raise personal trust of every pair at the same table (the lead sits at all)."""
+    _working_pairs(MEET, np.flatnonzero(attend), table, lead, raw, scale, raw, scale, gain,
+                   0.0)
+
+
+@njit(cache=True)
+def formalise(praw: np.ndarray, pscale: float, iraw: np.ndarray, iscale: float,
+              members: np.ndarray, table: np.ndarray, lead: int, rate: float,
+              threshold: float) -> None:
+    """Move part of personal trust into institutional trust on working ties."""
+    _working_pairs(FORMALISE, members, table, lead, praw, pscale, iraw, iscale, rate,
+                   threshold)
 
 
 @njit(cache=True)
