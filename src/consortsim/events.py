@@ -1,10 +1,11 @@
 """Events are data: small frozen records logged by mechanisms, read by tests and views.
 
 Compiled mechanisms cannot build text, so they ``emit`` a row of numbers into the model's
-event buffer (month, kind, agency and up to three numbers). After each step the model
-keeps the rows; they become ``Event`` records, each with a plain-language sentence written
-by the mechanism that emitted it (its ``EVENT_TEXT``), when someone reads them. A sweep
-that only needs outcomes never words an event.
+event buffer (month, kind, agency and up to three numbers). After each compiled call (a
+month, or up to a year of months in a batch run) the model keeps the rows as arrays; they
+become ``Event`` records, each with a plain-language sentence written by the mechanism
+that emitted it (its ``EVENT_TEXT``), when someone reads them. A sweep that only needs
+outcomes never words an event.
 """
 
 from __future__ import annotations
