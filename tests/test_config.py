@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
 import pydantic
 import pytest
 
@@ -215,6 +216,10 @@ def test_config_error_reads_file_path_expected_found():
      "consortium.lead", "no lead name for a synthetic consortium", "'A'"),
     (minimal(sectors={"hospital": {"billing": 1.5}}), "sectors.hospital.billing",
      "less than or equal to 1", "1.5"),
+    ({"name": "X", "synthetic": {"agencies": 10, "network_seed": -1}},
+     "synthetic.network_seed", "greater than or equal to 0", "-1"),
+    ({"name": "X", "synthetic": {"agencies": 10, "network_seed": "seven"}},
+     "synthetic.network_seed", "a valid integer", "'seven'"),
 ], ids=lambda v: v if isinstance(v, str) and "." in v else None)
 def test_validation_errors_name_the_key_path_expected_and_found(data, path, expected, found):
     err = error_of(data)
@@ -317,6 +322,26 @@ def test_a_synthetic_consortium_is_generated_from_the_seed():
     assert (first.state.capacity == again.state.capacity).all()
     assert not (first.state.capacity == other.state.capacity).all()
     assert first.agencies[first.lead].status == "member"
+
+
+def test_a_network_seed_holds_one_synthetic_network_across_runs():
+    from consortsim.model import ConsortiumModel
+    from consortsim.run import simulate
+
+    scenario = Scenario.from_dict({"name": "Fixed", "synthetic": {
+        "agencies": 30, "network_seed": 7}})
+    first, other = ConsortiumModel(scenario, seed=3), ConsortiumModel(scenario, seed=4)
+    assert first.state.names == other.state.names and first.lead == other.lead
+    for block in ("floats", "ints", "flags", "praw", "iraw"):
+        np.testing.assert_array_equal(getattr(first.state, block),
+                                      getattr(other.state, block))
+    # the same network lives different months on different seeds
+    a, b = simulate(scenario, seed=3, months=36), simulate(scenario, seed=4, months=36)
+    assert not a.timeseries.equals(b.timeseries)
+    moved = Scenario.from_dict({"name": "Fixed", "synthetic": {
+        "agencies": 30, "network_seed": 8}})
+    assert not np.array_equal(ConsortiumModel(moved, seed=3).state.capacity,
+                              first.state.capacity)
 
 
 def test_sector_column_is_the_sector_values_in_sector_order_and_follows_the_sectors():

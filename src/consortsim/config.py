@@ -114,7 +114,11 @@ class AgencySpec(_Frozen):
 
 
 class SyntheticSpec(_Frozen):
-    """A consortium generated from the seed, by size and sector mix."""
+    """A consortium generated from the seed, by size and sector mix.
+
+    By default each run generates its own network from its seed (a replicate is another
+    network); ``network_seed`` holds one network fixed across runs and replicates.
+    """
 
     agencies: StrictInt = Field(ge=4, le=20_000)
     member_share: float = Field(0.7, ge=0.05, le=1)
@@ -123,6 +127,9 @@ class SyntheticSpec(_Frozen):
     commitment_mean: float = Field(0.65, ge=0, le=1)
     experience_mean: float = Field(0.5, ge=0, le=1)
     infrastructure_mean: float = Field(0.5, ge=0, le=1)
+    network_seed: StrictInt | None = Field(
+        None, ge=0, description="generate the agencies and their first ties from this seed "
+        "instead of each run's, so every run and replicate shares one network")
 
 
 class GrantSpec(_Frozen):

@@ -27,7 +27,7 @@ from consortsim.mechanisms import (
 )
 from consortsim.metrics import Recorder, measure_into
 from consortsim.params import NEEDS, SECTORS
-from consortsim.rng import BLOCK_MONTHS, SeedLike, as_seed_sequence, make_streams
+from consortsim.rng import BLOCK_MONTHS, SeedLike, as_seed_sequence, make_streams, stream
 from consortsim.state import MEMBER, build_state
 
 DrawYear = Callable[[np.random.Generator, "ConsortiumModel"], Any]
@@ -108,7 +108,7 @@ class ConsortiumModel(mesa.Model):
         super().__init__(rng=self.streams["mesa"])
         self.config = config
         self.months = config.months if months is None else months
-        self.state, self.lead = build_state(config, self.streams["init"])
+        self.state, self.lead = build_state(config, self._init_stream())
         self.sector_turnover = config.sector_column("leader_turnover")
         self.sector_hazard = turnover.sector_hazards(self)
         self._wire_referrals()
@@ -129,6 +129,14 @@ class ConsortiumModel(mesa.Model):
         self.recorder = Recorder(self.months)
         self._spare_row = np.zeros(self.recorder.data.shape[1])  # months past the horizon
         self.recorder.record(self, 0)
+
+    def _init_stream(self) -> np.random.Generator:
+        """Where the agencies and their first ties come from: the run's ``init`` stream,
+        or a synthetic scenario's ``network_seed`` (one network for every run)."""
+        synthetic = self.config.synthetic
+        if synthetic is None or synthetic.network_seed is None:
+            return self.streams["init"]
+        return stream(np.random.SeedSequence(synthetic.network_seed), "init")
 
     def _wire_referrals(self) -> None:
         s = self.state
