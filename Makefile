@@ -33,6 +33,7 @@ assets: $(STAMP)
 
 test: $(STAMP) browser assets
 	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m slow -q
 	$(VENV)/bin/consortsim validate --replicates 400 --workers 2 --out out/validation-ci
 
 # The pattern suite in full (400 replicates per ensemble, what CI runs too).
