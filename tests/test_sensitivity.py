@@ -252,6 +252,21 @@ def test_cli_dry_run_and_folder_in_use(tmp_path: Path, capsys: pytest.CaptureFix
     assert "--scheduler: expected" in capsys.readouterr().err
 
 
+def test_a_synthetic_scenario_warns_that_replicates_are_its_networks(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    # each replicate generates its own network, and every design point shares them
+    path = write_experiment(tmp_path)
+    assert main(["sensitivity", str(path), "--dry-run"]) == 0
+    assert "network" not in capsys.readouterr().out  # named agencies: no warning
+    for synthetic, warned in (({"agencies": 12}, True),
+                              ({"agencies": 12, "network_seed": 3}, False)):
+        (tmp_path / "small.yaml").write_text(yaml.safe_dump(
+            {"name": "Synthetic", "months": 12, "synthetic": synthetic}))
+        assert main(["sensitivity", str(path), "--dry-run"]) == 0
+        out = capsys.readouterr().out
+        assert ("covers 2 network(s), the same at every design point" in out) is warned
+
+
 @pytest.mark.slow
 def test_cli_interrupt_then_resume_matches_an_uninterrupted_run(tmp_path: Path) -> None:
     import signal

@@ -16,10 +16,14 @@ def _plan_text(spec) -> str:  # noqa: ANN001 - AnalysisSpec, imported lazily
         rng = "on/off" if f.kind == "switch" else f"{f.low:g} to {f.high:g} {f.unit}".strip()
         dist = "" if f.dist == "unif" else f" ({f.dist})"
         lines.append(f"  {f.name}: {rng}{dist}")
+    from consortsim.sensitivity.report import network_note
+
+    if note := network_note(spec):
+        lines.append(note)
     return "\n".join(lines)
 
 
-def _summary(outcome, out: Path) -> str:  # noqa: ANN001 - runner.Outcome
+def _summary(spec, outcome, out: Path) -> str:  # noqa: ANN001 - AnalysisSpec, runner.Outcome
     from consortsim.sensitivity.pipeline import MAIN_INDEX
 
     res = outcome.results
@@ -41,6 +45,10 @@ def _summary(outcome, out: Path) -> str:  # noqa: ANN001 - runner.Outcome
                          f"+/- {getattr(r, conf):.3f}{flag}")
     for note in res.notes:
         lines.append(f"note: {note}")
+    from consortsim.sensitivity.report import network_note
+
+    if note := network_note(spec):
+        lines.append(note)
     lines.append(f"Wrote {out}/: report.md, indices.csv, noise.csv, convergence.csv and plots")
     return "\n".join(lines)
 
@@ -74,7 +82,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         return exc.status
     except ExperimentError as exc:
         raise UsageError(str(exc)) from None
-    print(_summary(outcome, out))
+    print(_summary(spec, outcome, out))
     return 0
 
 

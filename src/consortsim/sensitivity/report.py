@@ -223,6 +223,19 @@ def _section(spec: AnalysisSpec, res: Results, v: pd.Series) -> list[str]:
             f"![indices](indices_{name}.png) ![convergence](convergence_{name}.png)", ""]
 
 
+def network_note(spec: AnalysisSpec) -> str | None:
+    """A warning when each replicate generates its own network: a synthetic scenario
+    without ``network_seed``. Common random numbers then give every design point the same
+    few networks, and results hold for those."""
+    synthetic = spec.base.synthetic if spec.base is not None else None
+    if synthetic is None or synthetic.network_seed is not None:
+        return None
+    return (f"Networks: the scenario generates its agencies from each run's seed, so the "
+            f"design covers {spec.replicates} network(s), the same at every design point, "
+            "and the results hold for those. Raise replicates to cover more, or set "
+            "synthetic.network_seed to study one network on purpose.")
+
+
 def _intro(spec: AnalysisSpec, runs: int, seconds: float | None) -> list[str]:
     where = spec.scenario_file.name if spec.scenario_file else spec.test_function.get("name")
     took = f" in {seconds:,.0f} s" if seconds is not None else ""
@@ -237,7 +250,8 @@ def _intro(spec: AnalysisSpec, runs: int, seconds: float | None) -> list[str]:
             f"(see factors.csv).",
             f"- {runs:,} runs: {spec.replicates} replicates per design point with common "
             f"random numbers (root seed {spec.seed}){took}.",
-            f"- Intervals: {spec.confidence:.0%} bootstrap ({spec.bootstrap} resamples).", ""]
+            f"- Intervals: {spec.confidence:.0%} bootstrap ({spec.bootstrap} resamples).",
+            *([f"- {note}"] if (note := network_note(spec)) else []), ""]
 
 
 def write_report(out: Path, spec: AnalysisSpec, res: Results, runs: int,
