@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consortsim.config import load_scenario, with_overrides
 from consortsim.events import EventBuffer
@@ -72,6 +74,27 @@ def test_advance_runs_the_same_months_as_mesa_steps(months):
     _same_run(fast, slow)
     assert (fast.steps, fast.time) == (slow.steps, slow.time) == (months + 3, months + 3)
     assert fast._default_schedule.next_scheduled_time == months + 4
+
+
+@settings(max_examples=15, deadline=None)
+@given(moves=st.lists(st.tuples(st.sampled_from(["advance", "step"]),
+                                st.integers(0, 16)), min_size=1, max_size=6))
+def test_any_mix_of_advance_and_step_is_the_same_run(moves):
+    config = load_scenario(ROOT / "scenarios/pilot_cohort/metro_b_turnover.yaml")
+    mixed = ConsortiumModel(config, seed=9, months=36)
+    stepped = ConsortiumModel(config, seed=9, months=36)
+    months = 0
+    for move, k in moves:
+        if move == "advance":
+            mixed.advance(k)
+        else:
+            mixed.step()
+            k = 1
+        months += k
+    for _ in range(months):
+        stepped.step()
+    _same_run(mixed, stepped)
+    assert (mixed.steps, mixed.time) == (stepped.steps, stepped.time) == (months, months)
 
 
 def test_advance_past_the_horizon_runs_on_without_recording():
