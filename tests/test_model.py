@@ -164,3 +164,16 @@ def test_compiled_kernels_are_cached_under_a_hash_of_the_source(tmp_path):
         assert consortsim._source_hash() != os.path.basename(folder)
     finally:
         consortsim.__file__ = module_file
+
+
+def test_streams_are_made_when_first_used_with_the_same_numbers():
+    from consortsim.rng import STREAMS, make_streams, stream
+
+    seed = np.random.SeedSequence(12)
+    streams = make_streams(seed)
+    assert len(streams) == 0
+    assert streams["turnover"].random() == stream(seed, "turnover").random()
+    assert list(streams) == ["turnover"]
+    assert set(STREAMS) >= {"init", "grants", "referrals"}
+    with pytest.raises(KeyError, match="no random stream named 'turnovr'"):
+        streams["turnovr"]

@@ -169,7 +169,6 @@ class Scenario(_Frozen):
     synthetic: SyntheticSpec | None = None
     grants: tuple[GrantSpec, ...] = Field((), strict=False)
     sectors: dict[Sector, SectorOverride] = Field(default_factory=dict)  # type: ignore[valid-type]
-    _sector_columns: tuple[Any, dict[str, np.ndarray]] | None = PrivateAttr(default=None)
     grant_cycle: GrantCycleParams = GrantCycleParams()
     turnover: TurnoverParams = TurnoverParams()
     coordination: CoordinationParams = CoordinationParams()
@@ -178,6 +177,8 @@ class Scenario(_Frozen):
     engagement: EngagementParams = EngagementParams()
     recruitment: RecruitmentParams = RecruitmentParams()
     sustain: SustainParams = SustainParams()
+    # per-sector parameter columns, kept with the sectors they were computed from
+    _sector_columns: tuple[Any, dict[str, np.ndarray]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

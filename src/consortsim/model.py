@@ -229,8 +229,8 @@ class ConsortiumModel(mesa.Model):
                       for ints, _ in self._event_chunks for code in codes))
 
     def detach_events(self) -> tuple[list[Event], list[Chunk], Wording]:
-        """The events so far as (worded, rows not yet worded, wording): enough to word
-        them later without keeping the model."""
+        """The events so far as (worded, chunks of rows not yet worded, wording): enough
+        to word them later without keeping the model."""
         return list(self._events), list(self._event_chunks), self.wording()
 
     def step(self) -> None:

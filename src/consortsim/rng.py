@@ -64,7 +64,7 @@ class Streams(dict[str, np.random.Generator]):
 
 
 def make_streams(seed_seq: np.random.SeedSequence) -> Streams:
-    """Every mechanism's stream, by name."""
+    """Every mechanism's stream, by name, each made when first used."""
     return Streams(seed_seq)
 
 
