@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # pyenv reads .python-version (3.12); fall back to any python3.12 on PATH.
 PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 || echo python3)
 
-.PHONY: venv demo test test-all bench browser assets validate clean
+.PHONY: venv demo test test-all bench browser assets validate plain-install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "consortsim needs Python 3.12+ (found %s)" % sys.version.split()[0]'
@@ -42,6 +42,21 @@ validate: $(STAMP)
 
 test-all: $(STAMP) browser assets
 	$(PY) -m pytest -q
+
+# A plain `pip install .` (no extras) in a fresh venv runs the core commands.
+PLAIN ?= out/plain-venv
+plain-install:
+	rm -rf $(PLAIN) out/plain-check
+	$(PYTHON) -m venv $(PLAIN)
+	$(PLAIN)/bin/python -m pip install --quiet --upgrade pip
+	$(PLAIN)/bin/python -m pip install --quiet .
+	$(PLAIN)/bin/consortsim check scenarios/rural_rcorp.yaml
+	$(PLAIN)/bin/consortsim run scenarios/rural_rcorp.yaml --out out/plain-check/run
+	$(PLAIN)/bin/consortsim compare experiments/rural_strategies.yaml --replicates 4 \
+	    --workers 2 --out out/plain-check/compare
+	$(PLAIN)/bin/consortsim sensitivity experiments/morris_assumptions.yaml --dry-run
+	$(PLAIN)/bin/consortsim validate --replicates 20 --only P3a --out out/plain-check/validate
+	@echo "plain install: core commands ran without extras"
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py
