@@ -18,6 +18,12 @@ raises is recorded as ``failed`` with its error; the other runs go on.
 Design generation (designs.py: strategies, grids, Latin hypercubes, sample matrices) is
 separate from execution, so any list of points can be run, e.g. a SALib sample matrix.
 
+The results folder records its plan (``manifest.json``: base scenario hash, design hash,
+root seed, replicates, chunk size) and is locked while a sweep runs (``lock.py``).
+``resume`` continues the recorded plan; more replicates extend it (the first replicates'
+seeds do not depend on how many there are); a changed scenario, design or seed is refused.
+Damaged or foreign chunk files are moved to ``damaged/`` and their runs run again.
+
 Sources: EMA Workbench (a run is a function, replications are seeds); NumPy
 ``SeedSequence.spawn`` for independent streams; Law, *Simulation Modeling and Analysis*,
 ch. 11 (common random numbers); ecosystem-notes.md (chunked tasks, Parquet chunks).
@@ -40,7 +46,8 @@ import pandas as pd
 
 from consortsim.config import Scenario, with_overrides
 from consortsim.experiments import store
-from consortsim.experiments.executors import make_executor
+from consortsim.experiments.executors import cpu_count, make_executor
+from consortsim.experiments.lock import locked
 from consortsim.experiments.progress import Progress
 from consortsim.metrics import METRIC_NAMES, OUTCOME_NAMES
 from consortsim.rng import spawn_replicates
@@ -48,6 +55,61 @@ from consortsim.run import environment, simulate
 
 MIN_CHUNK, MAX_CHUNK = 25, 1000
 CHUNKS_PER_SLOT = 8  # enough chunks per worker that the last ones balance the load
+MAX_REPLICATES = 1_000_000  # per point, on the command line and in files alike
+MAX_RUNS = 10_000_000  # points x replicates: about 25 hours on two cores at 100 agencies
+# One 120-month run of 100 agencies takes about 9 ms on one core, and time grows a little
+# faster than the number of agencies (README "Speed": 3.5 ms at 25, 54 ms at 400, 0.8 s at
+# 1,600); used only to say roughly how long a refused plan would have taken.
+SECONDS_PER_RUN_100 = 0.009
+
+
+class Interrupted(KeyboardInterrupt):
+    """A sweep stopped by Ctrl-C (or SIGTERM): the runs on disk are kept.
+
+    Attributes:
+        out: the results folder; done, planned: runs on disk and runs planned.
+    """
+
+    def __init__(self, out: Path, done: int, planned: int) -> None:
+        super().__init__(f"{out}: {done:,} of {planned:,} runs are kept")
+        self.out, self.done, self.planned = out, done, planned
+
+
+class WriteFailed(store.ExperimentError):
+    """The results folder cannot be written (a full disk, no permission): the runs
+    already on disk are kept. Attributes as ``Interrupted``, and ``reason``."""
+
+    def __init__(self, out: Path, reason: str, done: int, planned: int) -> None:
+        super().__init__(f"{out}: cannot write results ({reason}); {done:,} of "
+                         f"{planned:,} runs are kept")
+        self.out, self.reason, self.done, self.planned = out, reason, done, planned
+
+
+def estimate_seconds(base: Scenario, runs: int, workers: int | None = None) -> float:
+    """Rough wall time of ``runs`` runs of ``base`` on ``workers`` cores (all when None)."""
+    agencies = len(base.agencies) or (base.synthetic.agencies if base.synthetic else 100)
+    per_run = SECONDS_PER_RUN_100 * (base.months / 120) * (agencies / 100) ** 1.3
+    return runs * per_run / max(1, workers or cpu_count())
+
+
+def check_size(base: Scenario, points: int, replicates: int, workers: int | None = None,
+               ) -> None:
+    """Refuse a plan above the caps before anything is allocated.
+
+    Raises:
+        ValueError: naming the run count and a rough time.
+    """
+    from consortsim.experiments.progress import duration
+
+    runs = points * replicates
+    if replicates <= MAX_REPLICATES and runs <= MAX_RUNS:
+        return
+    what = (f"at most {MAX_REPLICATES:,} replicates" if replicates > MAX_REPLICATES
+            else f"at most {MAX_RUNS:,} runs")
+    raise ValueError(f"expected {what}, found {points:,} points x {replicates:,} replicates "
+                     f"= {runs:,} runs (about "
+                     f"{duration(estimate_seconds(base, runs, workers))} on "
+                     f"{workers or cpu_count()} cores)")
 
 
 @dataclass(frozen=True)
@@ -293,21 +355,55 @@ def _plan_frame(tasks: Sequence[RunTask], labels: Sequence[str]) -> pd.DataFrame
     })
 
 
+def design_hash(points: Sequence[Mapping[str, Any]]) -> str:
+    """Hash of a design's points (their overrides, in order): equal designs, equal hash."""
+    text = "\n".join(point_key(p) for p in points)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _changed_plan(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """What a resume would change in a recorded plan, in words (empty: the same plan)."""
+    names = {"base_config_hash": "the base scenario", "design_hash": "the design",
+             "root_seed": "the root seed", "keep_series": "the series kept"}
+    changed = [f"{label} ({old.get(key)} -> {new.get(key)})" for key, label in names.items()
+               if key in old and old.get(key) != new.get(key)]
+    if old.get("replicates", 0) > new["replicates"]:
+        changed.append(f"fewer replicates ({old['replicates']} -> {new['replicates']})")
+    lacking = [name for name in new["outcomes"] if name not in old.get("outcomes", [])]
+    if lacking:
+        changed.append(f"outcomes not kept before ({', '.join(lacking)})")
+    return changed
+
+
 def _open_store(out: Path, resume: bool, manifest: dict[str, Any],
                 points: list[dict[str, Any]], plan: pd.DataFrame) -> None:
+    """Check the folder against the plan, repair it, and record the plan (under the lock)."""
     if store.has_results(out) and not resume:
         raise store.ExperimentError(
             f"{out}: expected an empty or new results folder, found earlier results; "
             "resume them (--resume) or choose another folder (--out)")
-    if store.has_results(out):
-        kept = store.read_manifest(out).get("outcomes", [])
-        lacking = [name for name in manifest["outcomes"] if name not in kept]
-        if lacking:
+    if resume and (out / store.MANIFEST).exists():
+        old = store.read_manifest(out)
+        changed = _changed_plan(old, manifest)
+        if changed:
             raise store.ExperimentError(
-                f"{out}: expected runs that kept {', '.join(lacking)}, found runs that did "
-                "not; choose another folder (--out)")
-    store.clean_temporary(out)
+                f"{out}: expected the plan recorded there, found a different one "
+                f"(changed: {'; '.join(changed)}); resume with the same experiment, or "
+                "choose another folder (--out)")
+        if manifest["replicates"] > old.get("replicates", manifest["replicates"]):
+            _note(f"{out}: extending the plan from {old['replicates']:,} to "
+                  f"{manifest['replicates']:,} replicates per point (the runs on disk are "
+                  "kept)")
+    for line in store.repair(out):
+        _note(f"{out}: moved a damaged file to {store.DAMAGED_DIR}/ ({line}); its runs "
+              "will run again")
     store.write_plan(out, manifest, points, plan)
+
+
+def _note(text: str) -> None:
+    import sys
+
+    print(f"consortsim: note: {text}", file=sys.stderr)
 
 
 def _todo(tasks: Sequence[RunTask], out: Path, retry_failed: bool) -> list[RunTask]:
@@ -322,10 +418,21 @@ def _todo(tasks: Sequence[RunTask], out: Path, retry_failed: bool) -> list[RunTa
     return todo
 
 
+class _CannotWrite(Exception):
+    """A chunk could not be written: stop the sweep rather than lose every chunk."""
+
+
 def _execute(chunks: Sequence[Chunk], executor: Any, bar: Progress) -> list[str]:
-    """Run chunks; returns one line per chunk that was lost (its runs stay missing)."""
+    """Run chunks; returns one line per chunk that was lost (its runs stay missing).
+
+    Raises:
+        _CannotWrite: a worker could not write its chunk (the disk is full, the folder is
+            read-only): the sweep stops, with the chunks written so far kept.
+    """
     lost = []
     for chunk, report in executor.run(run_chunk, chunks):
+        if isinstance(report, OSError):
+            raise _CannotWrite(report.strerror or str(report))
         if isinstance(report, BaseException):
             lost.append(f"{chunk.name} ({len(chunk.tasks)} runs): {describe_error(report)}")
             bar.update(0)
@@ -389,28 +496,49 @@ def run_points(base: Scenario, points: Sequence[Mapping[str, Any]], replicates: 
     if not points or replicates < 1:
         raise ValueError(f"need at least one point and one replicate, found {len(points)} "
                          f"points and {replicates} replicates")
+    check_size(base, len(points), replicates, workers)
     outcomes = _checked_names(outcomes, OUTCOME_NAMES, "outcome")
     series = _checked_names(keep_series or (), METRIC_NAMES, "metric")
     labels = list(labels) if labels is not None else [default_label(p, i)
                                                       for i, p in enumerate(points)]
-    tasks = plan_runs(base, points, replicates, root_seed)
     out = Path(out_dir).resolve()
-    manifest = {"format": 1, "scenario": base.name, "base_config_hash": base.config_hash(),
-                "root_seed": root_seed, "replicates": replicates, "points": len(points),
-                "runs": len(tasks), "outcomes": list(outcomes), "series": list(series),
-                "versions": environment(), **dict(info or {})}
-    _open_store(out, resume, manifest,
-                [{"label": lab, "overrides": p} for lab, p in zip(labels, points, strict=True)],
-                _plan_frame(tasks, labels))
-    todo = _todo(tasks, out, retry_failed)
-    unique = len({t.run_id for t in tasks})
-    bar = Progress(unique, done=unique - len(todo), enabled=progress)
-    with make_executor(workers, scheduler, runs=len(todo)) as executor:
-        size = chunk_size or auto_chunk_size(len(todo), executor.slots)
-        chunks = make_chunks(todo, size, base, points, labels, outcomes, series, out)
-        lost = _execute(chunks, executor, bar)
-    bar.close()
-    frame = load_results(out, outcomes)
+    with locked(out, command=str((info or {}).get("command", "consortsim"))):
+        old_size = None
+        if resume and (out / store.MANIFEST).exists():
+            old_size = store.read_manifest(out).get("chunk_size")
+        chunk_size = chunk_size or old_size
+        tasks = plan_runs(base, points, replicates, root_seed)
+        manifest = {"format": 2, "scenario": base.name,
+                    "base_config_hash": base.config_hash(), "design_hash": design_hash(points),
+                    "root_seed": root_seed, "replicates": replicates, "points": len(points),
+                    "runs": len(tasks), "chunk_size": chunk_size, "outcomes": list(outcomes),
+                    "keep_series": list(series), "versions": environment(),
+                    **dict(info or {})}
+        _open_store(out, resume, manifest,
+                    [{"label": lab, "overrides": p}
+                     for lab, p in zip(labels, points, strict=True)],
+                    _plan_frame(tasks, labels))
+        todo = _todo(tasks, out, retry_failed)
+        unique = len({t.run_id for t in tasks})
+        bar = Progress(unique, done=unique - len(todo), enabled=progress)
+        try:
+            with make_executor(workers, scheduler, runs=len(todo)) as executor:
+                size = chunk_size or auto_chunk_size(len(todo), executor.slots)
+                chunks = make_chunks(todo, size, base, points, labels, outcomes, series, out)
+                lost = _execute(chunks, executor, bar)
+        except KeyboardInterrupt:
+            bar.close()
+            store.clean_temporary(out)
+            state = store.status(out)
+            raise Interrupted(out, state.done + state.failed, state.planned) from None
+        except _CannotWrite as exc:
+            bar.close()
+            store.clean_temporary(out)
+            state = store.status(out)
+            raise WriteFailed(out, str(exc), state.done + state.failed,
+                              state.planned) from None
+        bar.close()
+        frame = load_results(out, outcomes)
     frame.attrs["lost_chunks"] = lost
     return frame
 

@@ -13,6 +13,14 @@ nothing large travels back (ecosystem notes: ship results as files).
 - ``DaskExecutor``: a Dask ``distributed`` scheduler at ``tcp://host:port``, or
   ``local`` / ``local:N`` for a ``LocalCluster`` started here (Dask's nanny starts
   workers with spawn, so scripts that call the engine need a ``__main__`` guard).
+
+Stopping. Local workers ignore SIGINT: Ctrl-C reaches the whole process group, and only the
+driver decides what happens. On an interruption (``KeyboardInterrupt`` in the driver; the
+command line turns SIGTERM and SIGHUP into one) the pool cancels queued chunks and kills
+its workers at once, so no chunk is written after the driver has said it stopped; a chunk
+in flight is lost whole (its temporary file is removed by the engine) and runs again on
+resume. Every local worker, and every worker of a ``LocalCluster``, watches the driver and
+exits when it dies (``kill -9`` included), so no worker outlives it and keeps writing.
 """
 
 from __future__ import annotations
@@ -20,8 +28,13 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import re
+import select
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager, suppress
 from types import TracebackType
 from typing import Any
 
@@ -73,6 +86,61 @@ class SerialExecutor:
                 yield chunk, exc
 
 
+def watch_parent(pid: int) -> None:
+    """Exit this process as soon as process ``pid`` (the driver) ends.
+
+    A daemon thread waits on a pidfd (Linux 5.3+), which becomes readable when the process
+    ends, or else polls every half second. Used by pool and ``LocalCluster`` workers.
+    """
+    if pid == os.getpid():
+        return
+
+    def wait() -> None:
+        try:
+            fd = os.pidfd_open(pid)
+        except (AttributeError, OSError):  # pragma: no cover - not Linux, or an old kernel
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+        else:  # pragma: no cover
+            while True:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:  # alive, someone else's: keep watching
+                    pass
+                time.sleep(0.5)
+        os._exit(70)  # the driver is gone: nobody will read what this worker writes
+
+    threading.Thread(target=wait, name="consortsim-watch-driver", daemon=True).start()
+
+
+def _worker_init(driver: int) -> None:
+    """Pool worker start-up: Ctrl-C is the driver's to handle; die with the driver."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent(driver)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP stop the driver as Ctrl-C does (a
+    ``KeyboardInterrupt``), so ``kill`` and a closed terminal clean up like Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
 def _pool_context() -> mp.context.BaseContext:
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
@@ -87,21 +155,39 @@ class PoolExecutor:
     def __init__(self, workers: int) -> None:
         self.slots = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Any] = []
 
     def __enter__(self) -> PoolExecutor:
-        self._pool = ProcessPoolExecutor(max_workers=self.slots, mp_context=_pool_context())
+        self._pool = ProcessPoolExecutor(max_workers=self.slots, mp_context=_pool_context(),
+                                         initializer=_worker_init, initargs=(os.getpid(),))
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._pool is not None:
-            # On Ctrl-C, drop queued chunks; chunks in flight finish or vanish atomically.
-            self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if exc_type is None:
+            pool.shutdown(wait=True)
+            return
+        # Interrupted or failed: drop queued chunks and stop the workers now, so nothing
+        # is written after the driver has stopped. Futures are cancelled here (the pool's
+        # own cancel_futures is skipped once the executor object is gone), and
+        # ``_processes`` is the pool's table of workers (Python 3.14 adds
+        # ``kill_workers()`` for this); it must be read before ``shutdown`` clears it.
+        for future in self._futures:
+            future.cancel()
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        for process in workers:
+            with suppress(OSError, ValueError):  # already gone
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)  # quick: no worker is left
 
     def run(self, fn: Callable[[Any], Any], chunks: Sequence[Any]) -> Iterator[Outcome]:
         """Yield (chunk, report) as chunks finish."""
         assert self._pool is not None, "use PoolExecutor as a context manager"
         futures = {self._pool.submit(fn, chunk): chunk for chunk in chunks}
+        self._futures = list(futures)
         for future in as_completed(futures):
             try:
                 yield futures[future], future.result()
@@ -139,6 +225,10 @@ class DaskExecutor:
                 self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                              host="127.0.0.1", dashboard_address="127.0.0.1:0")
                 self._client = Client(self._cluster)
+                # Its workers are this machine's processes: they die with this driver.
+                from consortsim.experiments._dask_plugin import WatchDriver
+
+                self._client.register_plugin(WatchDriver(os.getpid()), name="watch-driver")
             else:
                 self._client = Client(self.scheduler, timeout=self.timeout)
         except OSError as exc:

@@ -22,7 +22,9 @@ then ``os.replace`` survived a hard kill; resume by skipping existing chunks).
 from __future__ import annotations
 
 import json
+import math
 import os
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,16 +65,53 @@ class Status:
                 f"{self.missing:,} missing ({self.chunks:,} chunk files)")
 
 
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _json(value: Any, indent: int) -> str:
+    """Strict JSON (no bare NaN: a number that is not finite is written as null)."""
+    return json.dumps(_finite(value), indent=indent, default=str, allow_nan=False) + "\n"
+
+
+def _temporary(path: Path) -> Path:
+    return path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{path.name}")
+
+
 def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{path.name}")
-    frame.to_parquet(tmp, index=False, compression="zstd")
-    os.replace(tmp, path)
+    tmp = _temporary(path)
+    try:
+        frame.to_parquet(tmp, index=False, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, a kill: no half-written file is left behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _atomic_text(text: str, path: Path) -> None:
-    tmp = path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{path.name}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    tmp = _temporary(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write a text file atomically: the old file or the new one, never a part of it."""
+    _atomic_text(text, Path(path))
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a table as CSV atomically (see ``write_text``)."""
+    _atomic_text(frame.to_csv(index=False), Path(path))
 
 
 def write_chunk(out_dir: str | Path, name: str, rows: pd.DataFrame,
@@ -108,10 +147,78 @@ def clean_temporary(out_dir: str | Path) -> int:
 
 
 def _read_tables(files: Iterable[Path], columns: list[str] | None) -> pd.DataFrame:
-    tables = [pq.read_table(f, columns=columns) for f in files]
+    tables = []
+    for path in files:
+        try:
+            tables.append(pq.read_table(path, columns=columns))
+        except (OSError, pa.ArrowException) as exc:  # damaged: ``repair`` moves it aside
+            warnings.warn(f"{path}: skipped an unreadable chunk ({_reason(exc)}); "
+                          "`consortsim status` moves it aside", stacklevel=3)
     if not tables:
         return pd.DataFrame(columns=columns or list(ID_COLUMNS))
     return pa.concat_tables(tables, promote_options="default").to_pandas()
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+# ---------------------------------------------------------------- damaged and foreign files
+
+DAMAGED_DIR = "damaged"
+_NEEDED = {RUNS_DIR: ("run_id", "status"), SERIES_DIR: ("run_id", "month")}
+
+
+def _problem(path: Path, kind: str) -> str:
+    """Why a file in ``runs/`` or ``series/`` cannot be a chunk, or an empty string."""
+    if not path.is_file() or path.is_symlink():
+        return "not a regular file"
+    if not (path.name.startswith("part-") and path.suffix == ".parquet"):
+        return "not a chunk file (part-*.parquet)"
+    try:
+        schema = pq.read_schema(path)
+        if kind == RUNS_DIR:  # small: read it all, so damage inside the file is found too
+            pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        return _reason(exc)
+    absent = [c for c in _NEEDED[kind] if c not in schema.names]
+    if absent:
+        return f"no {absent[0]!r} column: not written by consortsim"
+    return ""
+
+
+def repair(out_dir: str | Path) -> list[str]:
+    """Move damaged or foreign files out of ``runs/`` and ``series/`` into ``damaged/``.
+
+    Files are moved, never deleted; their runs count as missing, so ``--resume`` runs them
+    again. Half-written temporary files are deleted (they never held a whole chunk).
+    Call it while holding the folder's lock.
+
+    Returns:
+        One line per file moved: ``runs/part-x.parquet: <why>``.
+    """
+    out = Path(out_dir)
+    clean_temporary(out)
+    moved = []
+    for kind in (RUNS_DIR, SERIES_DIR):
+        folder = out / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(TEMP_PREFIX):
+                continue
+            why = _problem(path, kind)
+            if not why:
+                continue
+            target = out / DAMAGED_DIR / kind / path.name
+            n = 1
+            while target.exists():
+                target = out / DAMAGED_DIR / kind / f"{path.name}.{n}"
+                n += 1
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            moved.append(f"{kind}/{path.name}: {why}")
+    return moved
 
 
 def read_runs(out_dir: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
@@ -145,7 +252,12 @@ def read_series(out_dir: str | Path, run_ids: Iterable[str] | None = None,
     for path in chunk_files(out_dir, SERIES_DIR):
         if path.name not in committed:
             continue
-        part = pq.read_table(path, columns=columns).to_pandas()
+        try:
+            part = pq.read_table(path, columns=columns).to_pandas()
+        except (OSError, pa.ArrowException) as exc:
+            warnings.warn(f"{path}: skipped an unreadable series chunk ({_reason(exc)})",
+                          stacklevel=2)
+            continue
         parts.append(part if wanted is None else part[part["run_id"].isin(wanted)])
     if not parts:
         return pd.DataFrame(columns=columns or ["run_id", "month"])
@@ -179,9 +291,9 @@ def write_plan(out_dir: str | Path, manifest: dict[str, Any], points: list[dict[
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     old = read_manifest(out) if (out / MANIFEST).exists() else {}
     manifest = {**manifest, "created": old.get("created", stamp), "updated": stamp}
-    _atomic_text(json.dumps(manifest, indent=2, default=str) + "\n", out / MANIFEST)
-    _atomic_text(json.dumps(points, indent=1, default=str) + "\n", out / POINTS)
-    _points_table(points).to_csv(out / "points.csv", index=False)
+    _atomic_text(_json(manifest, 2), out / MANIFEST)
+    _atomic_text(_json(points, 1), out / POINTS)
+    write_csv(_points_table(points), out / "points.csv")
     _atomic_parquet(plan, out / PLAN)
 
 
@@ -201,7 +313,15 @@ def read_manifest(out_dir: str | Path) -> dict[str, Any]:
     if not path.exists():
         raise ExperimentError(f"{out_dir}: expected a results folder with {MANIFEST}, "
                               "found none (was a sweep started here?)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ExperimentError(f"{path}: expected a results manifest (JSON), found an "
+                              f"unreadable file ({_reason(exc)})") from None
+    if not isinstance(found, dict):
+        raise ExperimentError(f"{path}: expected a results manifest (a JSON object), "
+                              f"found {type(found).__name__}")
+    return found
 
 
 def read_points(out_dir: str | Path) -> list[dict[str, Any]]:
@@ -214,7 +334,12 @@ def read_plan(out_dir: str | Path) -> pd.DataFrame:
     path = Path(out_dir) / PLAN
     if not path.exists():
         raise ExperimentError(f"{out_dir}: expected {PLAN}, found none")
-    return pd.read_parquet(path)
+    try:
+        return pd.read_parquet(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise ExperimentError(f"{path}: expected the plan of the results folder, found an "
+                              f"unreadable file ({_reason(exc)}); start the folder again "
+                              "with the same command (runs on disk are kept)") from None
 
 
 def status(out_dir: str | Path) -> Status:
